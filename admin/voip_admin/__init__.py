@@ -1,0 +1,1 @@
+"""voip_admin: the operators' command-line tool (`voip-admin`)."""

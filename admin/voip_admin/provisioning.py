@@ -1,0 +1,167 @@
+"""The operations behind each `voip-admin` command, on the same code paths as the service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from voip_core.accounts import Accounts, UnknownUser
+from voip_core.errors import ApiError
+from voip_core.services import Services
+from voip_core.settings import Settings, SettingsError, TableNames
+from voip_core.store.dynamo import make_client
+from voip_core.store.tokens import DuplicateTokenName
+from voip_core.store.users import DuplicateUsername
+from voip_core.store.visitors import VisitorExists
+from voip_core.visitors import GUEST_COUNTER, guest_username, new_visitor_document
+
+from voip_admin.inputs import CloseRoom, CreateUser, CreateVisitor, IssueToken, TokenName, UserRef
+
+# Stack outputs (template.yaml) → table-name fields.
+_OUTPUTS = {
+    "TokensTableName": "tokens",
+    "UsersTableName": "users",
+    "VisitorsTableName": "visitors",
+    "RoomsTableName": "rooms",
+    "RateLimitsTableName": "rate_limits",
+    "CountersTableName": "counters",
+}
+
+
+class UsageError(Exception):
+    """Bad input: reported in one line, exit 2, nothing written."""
+
+
+def connect(endpoint_url: str | None, region: str | None, stack_name: str | None) -> Provisioning:
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        raise UsageError(str(error)) from error
+    if stack_name:
+        settings = _with_stack_tables(settings, stack_name, region)
+    return Provisioning(Services.build(settings, make_client(endpoint_url, region)))
+
+
+def _with_stack_tables(settings: Settings, stack_name: str, region: str | None) -> Settings:
+    import boto3
+
+    cloudformation = boto3.client("cloudformation", region_name=region)
+    stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    missing = [key for key in _OUTPUTS if key not in outputs]
+    if missing:
+        raise UsageError(f"stack {stack_name} has no output {missing[0]}")
+    tables = TableNames(**{field: outputs[key] for key, field in _OUTPUTS.items()})
+    return Settings(**{**settings.__dict__, "tables": tables})
+
+
+class Provisioning:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.accounts = Accounts(services.users, services.tokens)
+
+    def create_user(self, command: CreateUser) -> dict[str, Any]:
+        try:
+            issued = self.accounts.create_user(
+                command.username,
+                self.services.clock(),
+                name=command.name,
+                roles=tuple(dict.fromkeys(command.roles)),
+                active=not command.inactive,
+            )
+        except DuplicateUsername as error:
+            raise UsageError(f"A user with username '{command.username}' already exists") from error
+        return {"userId": issued.user_id, "authToken": issued.token}
+
+    def issue_token(self, command: IssueToken) -> dict[str, Any]:
+        now_ms = self.services.clock()
+        try:
+            if command.name is not None:
+                issued = self.accounts.issue_personal_access_token(
+                    command.user_id, command.name, now_ms
+                )
+            elif command.ttl_seconds is not None:
+                issued = self.accounts.issue_login_token(
+                    command.user_id, now_ms, command.ttl_seconds
+                )
+            else:
+                issued = self.accounts.issue_login_token(command.user_id, now_ms)
+        except UnknownUser as error:
+            raise UsageError(f"No user with id {command.user_id}") from error
+        except DuplicateTokenName as error:
+            raise UsageError("A token with this name already exists") from error
+        return {"userId": issued.user_id, "authToken": issued.token, "expiresAt": issued.expires_at}
+
+    def list_tokens(self, command: UserRef) -> dict[str, Any]:
+        try:
+            records = self.accounts.personal_access_tokens(command.user_id)
+        except UnknownUser as error:
+            raise UsageError(f"No user with id {command.user_id}") from error
+        tokens = [
+            {
+                "name": r.name,
+                "type": r.kind,
+                "createdAt": r.created_at,
+                "lastTokenPart": r.last_token_part,
+            }
+            for r in records
+        ]
+        return {"userId": command.user_id, "tokens": tokens}
+
+    def revoke_token(self, command: TokenName) -> dict[str, Any]:
+        try:
+            revoked = self.accounts.revoke_personal_access_token(command.user_id, command.name)
+        except UnknownUser as error:
+            raise UsageError(f"No user with id {command.user_id}") from error
+        if not revoked:
+            raise UsageError("No token with this name")
+        return {"userId": command.user_id, "name": command.name, "revoked": True}
+
+    def deactivate_user(self, command: UserRef) -> dict[str, Any]:
+        try:
+            self.accounts.deactivate(command.user_id)
+        except UnknownUser as error:
+            raise UsageError(f"No user with id {command.user_id}") from error
+        return {"userId": command.user_id, "active": False}
+
+    def create_visitor(self, command: CreateVisitor) -> dict[str, Any]:
+        visitors = self.services.visitors
+        if visitors.get(command.token) is not None:
+            raise UsageError("A visitor with this token already exists")
+        username = command.username or guest_username(
+            self.services.counters.next_value(GUEST_COUNTER)
+        )
+        doc = new_visitor_document(
+            command.token,
+            username,
+            self.services.clock(),
+            name=command.name,
+            department=command.department,
+            phone=command.phone,
+        )
+        try:
+            visitors.create(doc)
+        except VisitorExists as error:
+            raise UsageError("A visitor with this token already exists") from error
+        return doc
+
+    def close_room(self, command: CloseRoom) -> dict[str, Any]:
+        try:
+            return self.services.room_service.close(command.rid, closer="user")
+        except ApiError as error:
+            if error.status >= 500:
+                raise
+            raise UsageError(str(error.body.get("error"))) from error
+
+    def create_tables(self, template: str | None) -> dict[str, Any]:
+        from voip_local.template import TEMPLATE_PATH, create_tables, load_template, table_names
+
+        path = Path(template) if template else TEMPLATE_PATH
+        if not path.is_file():
+            raise UsageError(f"no template at {path}")
+        client = self.services.tokens.client
+        return {
+            "created": create_tables(
+                client, table_names(self.services.settings), load_template(path)
+            )
+        }

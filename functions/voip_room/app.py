@@ -1,0 +1,60 @@
+"""Lambda entry point: API Gateway HTTP API (payload 2.0) event in, response out. Nothing else."""
+
+from __future__ import annotations
+
+import base64
+import gc
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from voip_core.api import handle
+from voip_core.errors import INTERNAL_ERROR_BODY
+from voip_core.http import HttpRequest, HttpResponse
+from voip_core.observability import logger
+from voip_core.services import Services
+from voip_core.settings import Settings
+
+services = Services.build(Settings.from_env())
+# Everything built so far lives as long as the environment: keep the collector from walking it again.
+gc.freeze()
+
+
+def request_from_event(event: dict[str, Any]) -> HttpRequest:
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    body = event.get("body")
+    raw_body: bytes | None = None
+    if body is not None:
+        raw_body = (
+            base64.b64decode(body)
+            if event.get("isBase64Encoded")
+            else body.encode("utf-8", "surrogatepass")
+        )
+    return HttpRequest(
+        route_key=event.get("routeKey") or f"{http.get('method', '')} {http.get('path', '')}",
+        headers={name.lower(): value for name, value in (event.get("headers") or {}).items()},
+        raw_query=event.get("rawQueryString") or "",
+        body=raw_body,
+        source_ip=http.get("sourceIp") or "",
+        request_id=context.get("requestId") or "",
+        path_parameters=event.get("pathParameters") or {},
+    )
+
+
+@logger.inject_lambda_context(
+    correlation_id_path=correlation_paths.API_GATEWAY_HTTP, log_event=False, clear_state=True
+)
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    try:
+        request = request_from_event(event)
+    except Exception:  # an event API Gateway would never send: still the 500 envelope, not a crash
+        logger.exception("unreadable event")
+        response = HttpResponse(500, dict(INTERNAL_ERROR_BODY))
+    else:
+        response = handle(services, request)
+    return {
+        "statusCode": response.status,
+        "headers": response.all_headers(),
+        "body": response.body_text(),
+        "isBase64Encoded": False,
+    }

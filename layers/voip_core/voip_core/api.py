@@ -1,0 +1,52 @@
+"""The one place that turns a route's outcome into a response: success, a Rocket.Chat error envelope,
+503 for an unavailable datastore, or the 500 envelope for anything unexpected (spec §8)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from voip_core.errors import INTERNAL_ERROR_BODY, ApiError
+from voip_core.http import HttpRequest, HttpResponse
+from voip_core.observability import logger
+from voip_core.services import Services
+from voip_core.voip_room import ROUTE as VOIP_ROOM_ROUTE
+from voip_core.voip_room import create_or_get_room
+
+Route = Callable[[Services, HttpRequest, dict[str, str]], HttpResponse]
+
+ROUTES: dict[str, Route] = {
+    VOIP_ROOM_ROUTE: create_or_get_room,
+}
+
+# What API Gateway answers for a route it does not have.
+NOT_FOUND = HttpResponse(404, {"message": "Not Found"})
+
+
+def handle(services: Services, request: HttpRequest) -> HttpResponse:
+    route = ROUTES.get(request.route_key)
+    if route is None:
+        return HttpResponse(NOT_FOUND.status, dict(NOT_FOUND.body))
+    response_headers: dict[str, str] = {}
+    try:
+        response = route(services, request, response_headers)
+    except ApiError as error:
+        response = HttpResponse(error.status, error.body, {**response_headers, **error.headers})
+        log = logger.warning if error.status >= 500 else logger.info
+        log(
+            "request refused",
+            extra={"route": request.route_key, "status": error.status, "error": _error_code(error)},
+        )
+        return response
+    except Exception:
+        logger.exception("unexpected failure", extra={"route": request.route_key})
+        return HttpResponse(500, dict(INTERNAL_ERROR_BODY), response_headers)
+    response.headers = {**response_headers, **response.headers}
+    logger.info("request handled", extra={"route": request.route_key, "status": response.status})
+    return response
+
+
+def _error_code(error: ApiError) -> str:
+    text = str(error.body.get("error") or error.body.get("message") or "")
+    if text.endswith("]") and "[" in text:
+        return text[text.rindex("[") + 1 : -1]
+    return text[:60]

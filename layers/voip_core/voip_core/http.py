@@ -1,0 +1,39 @@
+"""HTTP as the domain sees it: a request and a response, with no trace of API Gateway's event shape."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+# Spec §8: on every response.
+TRANSPORT_HEADERS = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    "Pragma": "no-cache",
+}
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    route_key: str  # the template's route, e.g. "GET /api/v1/voip/room"
+    headers: dict[str, str]  # names lower-cased
+    raw_query: str = ""
+    body: bytes | None = None
+    source_ip: str = ""
+    request_id: str = ""
+    path_parameters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def body_text(self) -> str:
+        """As JSON.stringify writes it: compact, keys in insertion order, non-ASCII as is."""
+        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+
+    def all_headers(self) -> dict[str, str]:
+        return {**TRANSPORT_HEADERS, **self.headers}

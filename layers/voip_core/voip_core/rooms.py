@@ -1,0 +1,84 @@
+"""Call-center room documents, shaped exactly as Rocket.Chat shapes them (spec §6; call-lifecycle §1)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voip_core.models import User, Visitor
+from voip_core.timeutil import iso_from_ms, ms_from_iso
+
+ROOM_TYPE = "v"
+
+
+def new_call_room(
+    room_id: str, visitor: Visitor, agent: User, direction: str, now_ms: int
+) -> dict[str, Any]:
+    """A new open room, keys in Rocket.Chat's order; absent values are absent keys, never null."""
+    now = iso_from_ms(now_ms)
+    doc = visitor.doc
+    fname = doc.get("name") or doc.get("username")
+    visitor_part: dict[str, Any] = {
+        "_id": doc["_id"],
+        "token": doc["token"],
+        "status": "online",
+        "username": doc.get("username"),
+    }
+    phones = doc.get("phone") or []
+    if phones and phones[0].get("phoneNumber"):
+        visitor_part["phone"] = phones[0]["phoneNumber"]
+    room: dict[str, Any] = {
+        "_id": room_id,
+        "msgs": 0,
+        "usersCount": 1,
+        "lm": now,
+        "name": fname,
+        "fname": fname,
+        "t": ROOM_TYPE,
+        "ts": now,
+    }
+    if doc.get("department"):
+        room["departmentId"] = doc["department"]
+    room.update(
+        {
+            "v": visitor_part,
+            "servedBy": {"_id": agent.id, "ts": now, "username": agent.username},
+            "open": True,
+            "waitingResponse": True,
+            "source": {"type": "api"},
+            "queuedAt": now,
+            "callStarted": now,
+            "queue": "default",
+            "uids": [],
+            "autoTranslateLanguage": "",
+            "livechatData": "",
+            "u": {"_id": agent.id, "username": agent.username},
+            "direction": direction,
+            "_updatedAt": now,
+        }
+    )
+    return room
+
+
+def is_call_room_of(room: dict[str, Any], visitor_token: str) -> bool:
+    return room.get("t") == ROOM_TYPE and (room.get("v") or {}).get("token") == visitor_token
+
+
+def closed_call_room(
+    room: dict[str, Any],
+    closer: str,
+    closed_by: dict[str, Any],
+    now_ms: int,
+    tags: list[str] | None = None,
+) -> dict[str, Any]:
+    """The room as Rocket.Chat closes it: `open` removed, `v.status` offline, then appended in order
+    `callDuration, closedAt, closedBy, closer[, tags]`; `_updatedAt` keeps its place."""
+    closed = {key: value for key, value in room.items() if key != "open"}
+    closed["v"] = {**(room.get("v") or {}), "status": "offline"}
+    closed["_updatedAt"] = iso_from_ms(now_ms)
+    closed["callDuration"] = now_ms - ms_from_iso(room["ts"])
+    closed["closedAt"] = iso_from_ms(now_ms)
+    closed["closedBy"] = closed_by
+    closed["closer"] = closer
+    if tags:
+        closed["tags"] = list(tags)
+    return closed

@@ -1,0 +1,56 @@
+"""The service's parts, wired once per Lambda environment (at init) and shared by the routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from voip_core.rate_limit import RateLimiter
+from voip_core.room_service import RoomService
+from voip_core.settings import Settings
+from voip_core.store.counters import CounterStore
+from voip_core.store.dynamo import make_client
+from voip_core.store.rate_limits import RateLimitStore
+from voip_core.store.rooms import RoomStore
+from voip_core.store.snapshot import SnapshotReader
+from voip_core.store.tokens import TokenStore
+from voip_core.store.users import UserStore
+from voip_core.store.visitors import VisitorStore
+from voip_core.timeutil import Clock, system_clock
+
+
+@dataclass(frozen=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    tokens: TokenStore
+    users: UserStore
+    visitors: VisitorStore
+    rooms: RoomStore
+    counters: CounterStore
+    snapshots: SnapshotReader
+    rate_limiter: RateLimiter
+    room_service: RoomService
+
+    @classmethod
+    def build(cls, settings: Settings, client: Any = None, clock: Clock = system_clock) -> Services:
+        client = client if client is not None else make_client()
+        tables = settings.tables
+        tokens = TokenStore(client, tables.tokens)
+        users = UserStore(client, tables.users)
+        visitors = VisitorStore(client, tables.visitors)
+        rooms = RoomStore(client, tables.rooms, tables.visitors)
+        return cls(
+            settings=settings,
+            clock=clock,
+            tokens=tokens,
+            users=users,
+            visitors=visitors,
+            rooms=rooms,
+            counters=CounterStore(client, tables.counters),
+            snapshots=SnapshotReader(client, tokens, users, visitors, rooms),
+            rate_limiter=RateLimiter(
+                RateLimitStore(client, tables.rate_limits), settings.rate_limit_window_seconds
+            ),
+            room_service=RoomService(rooms, visitors, clock),
+        )

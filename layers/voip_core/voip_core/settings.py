@@ -1,0 +1,122 @@
+"""The function's settings, read once from the environment (set by template.yaml's parameters).
+
+A plain frozen dataclass rather than pydantic-settings: it is on the cold-start path and the rules
+are few (design.md, "Where the cold start goes").
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot run with."""
+
+
+@dataclass(frozen=True)
+class TableNames:
+    tokens: str = "TokensTable"
+    users: str = "UsersTable"
+    visitors: str = "VisitorsTable"
+    rooms: str = "RoomsTable"
+    rate_limits: str = "RateLimitsTable"
+    counters: str = "CountersTable"
+
+
+@dataclass(frozen=True)
+class RouteLimits:
+    """Requests allowed per window, per route; 0 turns a route's limit off."""
+
+    voip_room: int = 5
+    room_close: int = 10
+    visitor_register: int = 5
+    visitor_get: int = 10
+    visitor_delete: int = 10
+
+
+@dataclass(frozen=True)
+class Settings:
+    tables: TableNames = TableNames()
+    voip_room_roles: frozenset[str] = frozenset({"livechat-agent"})
+    limits: RouteLimits = RouteLimits()
+    rate_limit_window_seconds: int = 60
+    rate_limit_exempt_roles: frozenset[str] = frozenset({"admin", "bot", "app"})
+    visitor_api_requires_auth: bool = False
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults_tables = TableNames()
+        defaults_limits = RouteLimits()
+        tables = TableNames(
+            **{
+                field: env.get(variable) or getattr(defaults_tables, field)
+                for field, variable in _TABLE_VARIABLES.items()
+            }
+        )
+        limits = RouteLimits(
+            **{
+                field: _non_negative_int(env, variable, getattr(defaults_limits, field))
+                for field, variable in _LIMIT_VARIABLES.items()
+            }
+        )
+        window = _non_negative_int(env, "RATE_LIMIT_WINDOW_SECONDS", 60)
+        if window == 0:
+            raise SettingsError("RATE_LIMIT_WINDOW_SECONDS must be at least 1")
+        return cls(
+            tables=tables,
+            voip_room_roles=_role_set(env, "VOIP_ROOM_ROLES", "livechat-agent"),
+            limits=limits,
+            rate_limit_window_seconds=window,
+            rate_limit_exempt_roles=_role_set(env, "RATE_LIMIT_EXEMPT_ROLES", "admin,bot,app"),
+            visitor_api_requires_auth=_boolean(env, "VISITOR_API_REQUIRES_AUTH", False),
+            log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        )
+
+
+_TABLE_VARIABLES = {
+    "tokens": "TOKENS_TABLE",
+    "users": "USERS_TABLE",
+    "visitors": "VISITORS_TABLE",
+    "rooms": "ROOMS_TABLE",
+    "rate_limits": "RATE_LIMITS_TABLE",
+    "counters": "COUNTERS_TABLE",
+}
+
+_LIMIT_VARIABLES = {
+    "voip_room": "RATE_LIMIT_REQUESTS",
+    "room_close": "RATE_LIMIT_ROOM_CLOSE_REQUESTS",
+    "visitor_register": "RATE_LIMIT_VISITOR_REGISTER_REQUESTS",
+    "visitor_get": "RATE_LIMIT_VISITOR_GET_REQUESTS",
+    "visitor_delete": "RATE_LIMIT_VISITOR_DELETE_REQUESTS",
+}
+
+
+def _non_negative_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SettingsError(f"{name} must be a whole number >= 0, got {raw!r}")
+    return int(raw)
+
+
+def _role_set(env: Mapping[str, str], name: str, default: str) -> frozenset[str]:
+    raw = env.get(name)
+    if raw is None:
+        raw = default
+    return frozenset(role.strip() for role in raw.split(",") if role.strip())
+
+
+def _boolean(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("true", "1", "yes"):
+        return True
+    if raw in ("false", "0", "no"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")

@@ -1,0 +1,159 @@
+"""What every data-access module shares: the client, DynamoDB's attribute format, and the mapping of
+datastore failures to the spec's 503 (§8).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotocoreConnectionError
+
+from voip_core.errors import ServiceUnavailable
+
+# Partition keys longer than this are refused by DynamoDB with a ValidationException; a request that
+# carries one cannot match anything, so it is answered without asking.
+MAX_KEY_BYTES = 2048
+
+UNAVAILABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "InternalFailure",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+UNAVAILABLE_CANCELLATION_REASONS = frozenset(
+    {"ThrottlingError", "ProvisionedThroughputExceeded", "TransactionConflict"}
+)
+
+
+def make_client(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
+    """A DynamoDB client sized for a request path inside a 10 s function timeout.
+
+    botocore directly (not boto3) saves its import at cold start. Connect 1 s and read 2 s with
+    3 attempts in standard retry mode bound a call at about 9 s in the worst case; botocore also honours
+    AWS_ENDPOINT_URL_DYNAMODB, which is how the local stack and the CLI point it elsewhere.
+    """
+    import botocore.session
+    from botocore.config import Config
+
+    session = botocore.session.get_session()
+    config = Config(
+        connect_timeout=1,
+        read_timeout=2,
+        retries={"mode": "standard", "max_attempts": 3},
+        tcp_keepalive=True,
+        max_pool_connections=16,
+    )
+    region = (
+        region_name
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or "us-east-1"
+    )
+    return session.create_client(
+        "dynamodb", region_name=region, endpoint_url=endpoint_url, config=config
+    )
+
+
+def usable_key(value: object) -> bool:
+    """Whether a string can be a partition key value at all (non-empty, UTF-8, ≤ 2048 bytes)."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        return len(value.encode("utf-8")) <= MAX_KEY_BYTES
+    except UnicodeEncodeError:
+        return False
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def cancellation_codes(error: ClientError) -> list[str]:
+    reasons = error.response.get("CancellationReasons") or []
+    return [str(reason.get("Code") or "None") for reason in reasons]
+
+
+def is_unavailable(error: Exception) -> bool:
+    if isinstance(error, BotocoreConnectionError):
+        return True
+    if isinstance(error, ClientError):
+        code = error_code(error)
+        if code == "TransactionCanceledException":
+            return any(c in UNAVAILABLE_CANCELLATION_REASONS for c in cancellation_codes(error))
+        return code in UNAVAILABLE_CODES
+    return False
+
+
+@contextmanager
+def datastore_errors() -> Iterator[None]:
+    """Turn throttling, capacity and connection failures into the 503 envelope."""
+    try:
+        yield
+    except (ClientError, BotocoreConnectionError) as error:
+        if is_unavailable(error):
+            raise ServiceUnavailable() from error
+        raise
+
+
+def to_attr(value: Any) -> dict[str, Any]:
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, (int, float)):
+        return {"N": repr(value)}
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, (list, tuple)):
+        return {"L": [to_attr(item) for item in value]}
+    if isinstance(value, dict):
+        return {"M": {key: to_attr(item) for key, item in value.items()}}
+    raise TypeError(f"cannot store a {type(value).__name__}")
+
+
+def from_attr(attr: dict[str, Any]) -> Any:
+    ((kind, value),) = attr.items()
+    if kind == "S" or kind == "BOOL":
+        return value
+    if kind == "N":
+        return int(value) if value.lstrip("-").isdigit() else float(value)
+    if kind == "NULL":
+        return None
+    if kind == "L":
+        return [from_attr(item) for item in value]
+    if kind == "M":
+        return {key: from_attr(item) for key, item in value.items()}
+    if kind == "SS":
+        return list(value)
+    raise TypeError(f"unexpected attribute type {kind}")
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    """An item from plain values; None values are left out (absent, never null)."""
+    return {key: to_attr(value) for key, value in values.items() if value is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: from_attr(attr) for key, attr in item.items()}
+
+
+def dump_document(document: dict[str, Any]) -> str:
+    """Documents are stored as JSON text: DynamoDB maps do not keep key order, Rocket.Chat's clients
+    compare bodies as text, and JSON keeps numbers such as 226.4365 exactly as they came."""
+    return json.dumps(document, separators=(",", ":"))
+
+
+def load_document(text: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded

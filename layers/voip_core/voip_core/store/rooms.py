@@ -1,0 +1,122 @@
+"""The Rooms table, and the visitor's open-room link that is written in the same transactions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from voip_core.models import Room
+from voip_core.store.dynamo import (
+    cancellation_codes,
+    datastore_errors,
+    dump_document,
+    error_code,
+    load_document,
+    to_item,
+    usable_key,
+)
+
+
+class RoomWriteConflict(Exception):
+    """A conditional write lost: another request changed the room or the visitor's link first."""
+
+
+class RoomStore:
+    def __init__(self, client: Any, rooms_table: str, visitors_table: str) -> None:
+        self.client = client
+        self.table = rooms_table
+        self.visitors_table = visitors_table
+
+    @staticmethod
+    def key(room_id: str) -> dict[str, Any]:
+        return {"_id": {"S": room_id}}
+
+    @staticmethod
+    def decode(item: dict[str, Any]) -> Room | None:
+        if "doc" not in item:
+            return None
+        return Room(doc=load_document(item["doc"]["S"]))
+
+    def _item(self, doc: dict[str, Any]) -> dict[str, Any]:
+        visitor = doc.get("v") or {}
+        return to_item(
+            {
+                "_id": doc["_id"],
+                "t": doc.get("t"),
+                "visitorId": visitor.get("_id"),
+                "visitorToken": visitor.get("token"),
+                "isOpen": True if doc.get("open") is True else None,
+                "doc": dump_document(doc),
+            }
+        )
+
+    def get(self, room_id: str) -> Room | None:
+        if not usable_key(room_id):
+            return None
+        with datastore_errors():
+            item = self.client.get_item(
+                TableName=self.table, Key=self.key(room_id), ConsistentRead=True
+            ).get("Item")
+        return self.decode(item) if item else None
+
+    def create_open_room(self, doc: dict[str, Any]) -> None:
+        """Put a new open room and link it to its visitor, only if the visitor has no open room."""
+        link = {
+            "TableName": self.visitors_table,
+            "Key": {"token": {"S": doc["v"]["token"]}},
+            "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc",
+            "ConditionExpression": "attribute_exists(#token) AND attribute_not_exists(openRoomId)",
+            "ExpressionAttributeNames": {"#token": "token"},
+            "ExpressionAttributeValues": {
+                ":rid": {"S": doc["_id"]},
+                ":doc": {"S": dump_document(doc)},
+            },
+        }
+        put = {
+            "TableName": self.table,
+            "Item": self._item(doc),
+            "ConditionExpression": "attribute_not_exists(#id)",
+            "ExpressionAttributeNames": {"#id": "_id"},
+        }
+        self._transact([{"Put": put}, {"Update": link}])
+
+    def close_room(self, closed: dict[str, Any], unlink_visitor: bool) -> None:
+        """Replace an open room with its closed document; clear the visitor's link to it if asked."""
+        items: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "Item": self._item(closed),
+                    "ConditionExpression": "isOpen = :true",
+                    "ExpressionAttributeValues": {":true": {"BOOL": True}},
+                }
+            }
+        ]
+        if unlink_visitor:
+            items.append(
+                {
+                    "Update": {
+                        "TableName": self.visitors_table,
+                        "Key": {"token": {"S": closed["v"]["token"]}},
+                        "UpdateExpression": "REMOVE openRoomId, openRoom",
+                        "ConditionExpression": "openRoomId = :rid",
+                        "ExpressionAttributeValues": {":rid": {"S": closed["_id"]}},
+                    }
+                }
+            )
+        self._transact(items)
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        with datastore_errors():
+            try:
+                self.client.transact_write_items(
+                    TransactItems=items, ClientRequestToken=str(uuid.uuid4())
+                )
+            except ClientError as error:
+                if error_code(error) == "TransactionCanceledException":
+                    codes = cancellation_codes(error)
+                    if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
+                        raise RoomWriteConflict(",".join(codes)) from error
+                raise

@@ -1,0 +1,110 @@
+"""The Tokens table: login and personal access tokens, stored only as base64(SHA-256) hashes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voip_core.models import TokenRecord
+from voip_core.store.dynamo import datastore_errors, from_item, to_item
+
+PERSONAL_ACCESS_TOKEN = "personalAccessToken"
+USER_INDEX = "userId-index"
+# A personal access token's name is unique per user: a guard item claims it in the same transaction.
+# Its key cannot collide with a hash (base64 never contains ':') and it has no userId, so it never
+# authenticates and never shows in the user's index.
+_NAME_GUARD = "pat-name:{user_id}:{name}"
+
+
+class DuplicateTokenName(Exception):
+    pass
+
+
+class TokenStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    @staticmethod
+    def key(hashed_token: str) -> dict[str, Any]:
+        return {"hashedToken": {"S": hashed_token}}
+
+    @staticmethod
+    def decode(item: dict[str, Any]) -> TokenRecord | None:
+        values = from_item(item)
+        if "userId" not in values:
+            return None
+        return TokenRecord(
+            hashed_token=values["hashedToken"],
+            user_id=values["userId"],
+            created_at=values.get("createdAt", ""),
+            expires_at=values.get("expiresAt"),
+            kind=values.get("type", "login"),
+            name=values.get("name"),
+            last_token_part=values.get("lastTokenPart"),
+        )
+
+    def _item(self, record: TokenRecord) -> dict[str, Any]:
+        return to_item(
+            {
+                "hashedToken": record.hashed_token,
+                "userId": record.user_id,
+                "createdAt": record.created_at,
+                "expiresAt": record.expires_at,
+                "type": record.kind,
+                "name": record.name,
+                "lastTokenPart": record.last_token_part,
+            }
+        )
+
+    def put(self, record: TokenRecord) -> None:
+        condition = "attribute_not_exists(hashedToken)"
+        put = {
+            "TableName": self.table,
+            "Item": self._item(record),
+            "ConditionExpression": condition,
+        }
+        with datastore_errors():
+            if record.kind != PERSONAL_ACCESS_TOKEN:
+                self.client.put_item(**put)
+                return
+            guard = _NAME_GUARD.format(user_id=record.user_id, name=record.name)
+            guard_item = {"hashedToken": {"S": guard}, "tokenHash": {"S": record.hashed_token}}
+            try:
+                self.client.transact_write_items(
+                    TransactItems=[
+                        {"Put": put},
+                        {
+                            "Put": {
+                                "TableName": self.table,
+                                "Item": guard_item,
+                                "ConditionExpression": condition,
+                            }
+                        },
+                    ]
+                )
+            except self.client.exceptions.TransactionCanceledException as error:
+                reasons = error.response.get("CancellationReasons", [])
+                if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                    raise DuplicateTokenName(record.name) from error
+                raise
+
+    def list_for_user(self, user_id: str) -> list[TokenRecord]:
+        records: list[TokenRecord] = []
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": USER_INDEX,
+            "KeyConditionExpression": "userId = :user",
+            "ExpressionAttributeValues": {":user": {"S": user_id}},
+        }
+        with datastore_errors():
+            for page in self.client.get_paginator("query").paginate(**request):
+                records.extend(r for r in map(self.decode, page["Items"]) if r is not None)
+        return sorted(records, key=lambda record: record.created_at)
+
+    def delete(self, record: TokenRecord) -> None:
+        deletes = [{"Delete": {"TableName": self.table, "Key": self.key(record.hashed_token)}}]
+        if record.kind == PERSONAL_ACCESS_TOKEN and record.name is not None:
+            guard = _NAME_GUARD.format(user_id=record.user_id, name=record.name)
+            deletes.append({"Delete": {"TableName": self.table, "Key": self.key(guard)}})
+        with datastore_errors():
+            self.client.transact_write_items(TransactItems=deletes)

@@ -1,0 +1,50 @@
+"""`GET /api/v1/voip/room`, check by check in Rocket.Chat's order (spec §1):
+authentication → rate limit → query validation → permission → handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voip_core.auth import authenticate, hash_token, read_credentials
+from voip_core.http import HttpRequest, HttpResponse
+from voip_core.permissions import require_role
+from voip_core.querystring import parse_query
+from voip_core.room_query import validate_room_query
+from voip_core.services import Services
+from voip_core.store.snapshot import SnapshotKeys
+
+ROUTE = "GET /api/v1/voip/room"
+
+
+def _as_key(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def create_or_get_room(
+    services: Services, request: HttpRequest, response_headers: dict[str, str]
+) -> HttpResponse:
+    credentials = read_credentials(request.headers)
+    query = parse_query(request.raw_query)
+    keys = SnapshotKeys(
+        hashed_token=hash_token(credentials.token),
+        user_id=credentials.user_id,
+        visitor_token=_as_key(query.get("token")),
+        room_id=_as_key(query.get("rid")),
+        agent_id=None if query.get("rid") else _as_key(query.get("agentId")),
+    )
+    now_ms = services.clock()
+    settings = services.settings
+    hit = services.rate_limiter.start(ROUTE, request.source_ip, settings.limits.voip_room, now_ms)
+    try:
+        snapshot = services.snapshots.read(keys)
+        user = authenticate(credentials, snapshot.token, snapshot.user, now_ms)
+    except BaseException:
+        hit.give_back()
+        raise
+    response_headers.update(hit.admit(user, settings.rate_limit_exempt_roles))
+    room_query = validate_room_query(query)
+    require_role(user, settings.voip_room_roles)
+    room, is_new = services.room_service.create_or_get(
+        room_query, snapshot.visitor, snapshot.room, snapshot.agent
+    )
+    return HttpResponse(200, {"room": room, "newRoom": is_new, "success": True})

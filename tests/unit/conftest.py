@@ -1,0 +1,143 @@
+"""Unit fixtures: moto in process, tables created from template.yaml, a fixed clock, and helpers that
+provision users, tokens and visitors the way `voip-admin` does."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from moto import mock_aws
+
+from tests.conftest import ROOT, load_event
+from voip_core.accounts import Accounts
+from voip_core.services import Services
+from voip_core.settings import Settings
+from voip_core.store.dynamo import make_client
+from voip_core.visitors import new_visitor_document
+from voip_local.template import create_tables
+
+# 2024-05-01T12:00:00.000Z: windows of 60 s start exactly here.
+START_MS = 1_714_564_800_000
+
+
+@dataclass
+class FakeClock:
+    now_ms: int = START_MS
+
+    def __call__(self) -> int:
+        return self.now_ms
+
+    def advance(self, seconds: float) -> None:
+        self.now_ms += int(seconds * 1000)
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[Any]:
+    with mock_aws():
+        client = make_client()
+        create_tables(client)
+        yield client
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env({})
+
+
+@pytest.fixture
+def services(dynamodb: Any, clock: FakeClock, settings: Settings) -> Services:
+    return Services.build(settings, dynamodb, clock)
+
+
+def _load_app() -> ModuleType:
+    name = "voip_room_app"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, ROOT / "functions/voip_room/app.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+@dataclass
+class LambdaContext:
+    function_name: str = "VoipRoomFunction"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:VoipRoomFunction"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+
+@dataclass
+class Actors:
+    """Who exists in the tables for a test: provisioned as an operator would."""
+
+    services: Services
+    clock: FakeClock
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def user(self, username: str, roles: tuple[str, ...] = ("livechat-agent",),
+             active: bool = True) -> tuple[str, str]:
+        issued = Accounts(self.services.users, self.services.tokens).create_user(
+            username, self.clock(), name=username.title(), roles=roles, active=active)
+        return issued.user_id, issued.token
+
+    def visitor(self, token: str, **fields: Any) -> dict[str, Any]:
+        username = fields.pop("username", f"guest-{len(self.tokens) + 2}")
+        self.tokens[token] = username
+        doc = new_visitor_document(token, username, self.clock(), **fields)
+        self.services.visitors.create(doc)
+        return doc
+
+
+@pytest.fixture
+def actors(services: Services, clock: FakeClock) -> Actors:
+    return Actors(services, clock)
+
+
+@dataclass
+class Api:
+    """Calls the Lambda handler with an API Gateway event from events/."""
+
+    module: ModuleType
+
+    def call(self, query: str | dict[str, str] | list[tuple[str, str]] = "",
+             user_id: str | None = None, token: str | None = None,
+             source_ip: str = "203.0.113.10", headers: dict[str, str] | None = None,
+             ) -> tuple[int, dict[str, str], str]:
+        event = load_event("voip_room_create.json")
+        raw = query if isinstance(query, str) else urlencode(query)
+        event["rawQueryString"] = raw
+        event.pop("queryStringParameters", None)
+        event_headers = {k: v for k, v in event["headers"].items()
+                         if k not in ("x-user-id", "x-auth-token")}
+        if user_id is not None:
+            event_headers["x-user-id"] = user_id
+        if token is not None:
+            event_headers["x-auth-token"] = token
+        event_headers.update(headers or {})
+        event["headers"] = event_headers
+        event["requestContext"]["http"]["sourceIp"] = source_ip
+        return self.invoke(event)
+
+    def invoke(self, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
+        response = self.module.lambda_handler(event, LambdaContext())
+        return response["statusCode"], response["headers"], response["body"]
+
+
+@pytest.fixture
+def api(services: Services, monkeypatch: pytest.MonkeyPatch) -> Api:
+    module = _load_app()
+    monkeypatch.setattr(module, "services", services)
+    return Api(module)
