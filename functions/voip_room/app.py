@@ -15,7 +15,7 @@ from voip_core.services import Services
 from voip_core.settings import Settings
 
 services = Services.build(Settings.from_env())
-# Everything built so far lives as long as the environment: keep the collector from walking it again.
+# Everything built so far lives as long as the environment: the collector need not walk it.
 gc.freeze()
 
 

@@ -1,1 +1,1 @@
-"""voip_local: the Docker-free local stack and the template-driven table set-up it shares with tests."""
+"""voip_local: the Docker-free local stack, and the table set-up from template.yaml."""

@@ -12,7 +12,7 @@ from voip_core.settings import Settings
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
-class _CloudFormationLoader(yaml.SafeLoader):
+class _CloudFormationLoader(yaml.SafeLoader):  # type: ignore[misc]
     """Reads CloudFormation's short-form intrinsics (!Ref, !GetAtt, !Sub ...) as {"Fn": value}."""
 
 
@@ -23,7 +23,7 @@ def _intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dic
     elif isinstance(node, yaml.SequenceNode):
         value = loader.construct_sequence(node, deep=True)
     else:
-        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+        value = loader.construct_mapping(node, deep=True)
     return {name: value}
 
 

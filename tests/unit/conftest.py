@@ -1,5 +1,5 @@
-"""Unit fixtures: moto in process, tables created from template.yaml, a fixed clock, and helpers that
-provision users, tokens and visitors the way `voip-admin` does."""
+"""Unit fixtures: moto in process, tables created from template.yaml, a fixed clock, and helpers
+that provision users, tokens and visitors the way `voip-admin` does."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from urllib.parse import urlencode
 
 import pytest
 from moto import mock_aws
-
-from tests.conftest import ROOT, load_event
 from voip_core.accounts import Accounts
 from voip_core.services import Services
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
 from voip_core.visitors import new_visitor_document
 from voip_local.template import create_tables
+
+from tests.conftest import ROOT, load_event
 
 # 2024-05-01T12:00:00.000Z: windows of 60 s start exactly here.
 START_MS = 1_714_564_800_000
@@ -87,10 +87,12 @@ class Actors:
     clock: FakeClock
     tokens: dict[str, str] = field(default_factory=dict)
 
-    def user(self, username: str, roles: tuple[str, ...] = ("livechat-agent",),
-             active: bool = True) -> tuple[str, str]:
+    def user(
+        self, username: str, roles: tuple[str, ...] = ("livechat-agent",), active: bool = True
+    ) -> tuple[str, str]:
         issued = Accounts(self.services.users, self.services.tokens).create_user(
-            username, self.clock(), name=username.title(), roles=roles, active=active)
+            username, self.clock(), name=username.title(), roles=roles, active=active
+        )
         return issued.user_id, issued.token
 
     def visitor(self, token: str, **fields: Any) -> dict[str, Any]:
@@ -112,16 +114,21 @@ class Api:
 
     module: ModuleType
 
-    def call(self, query: str | dict[str, str] | list[tuple[str, str]] = "",
-             user_id: str | None = None, token: str | None = None,
-             source_ip: str = "203.0.113.10", headers: dict[str, str] | None = None,
-             ) -> tuple[int, dict[str, str], str]:
+    def call(
+        self,
+        query: str | dict[str, str] | list[tuple[str, str]] = "",
+        user_id: str | None = None,
+        token: str | None = None,
+        source_ip: str = "203.0.113.10",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, dict[str, str], str]:
         event = load_event("voip_room_create.json")
         raw = query if isinstance(query, str) else urlencode(query)
         event["rawQueryString"] = raw
         event.pop("queryStringParameters", None)
-        event_headers = {k: v for k, v in event["headers"].items()
-                         if k not in ("x-user-id", "x-auth-token")}
+        event_headers = {
+            k: v for k, v in event["headers"].items() if k not in ("x-user-id", "x-auth-token")
+        }
         if user_id is not None:
             event_headers["x-user-id"] = user_id
         if token is not None:

@@ -8,8 +8,9 @@ from tests.unit.conftest import Actors, Api
 def test_create_then_reuse_then_get(api: Api, actors: Actors) -> None:
     agent_id, agent_token = actors.user("kim.jane")
     actors.visitor("visitor-1", name="Mary")
-    status, headers, body = api.call({"token": "visitor-1", "agentId": agent_id},
-                                     agent_id, agent_token)
+    status, headers, body = api.call(
+        {"token": "visitor-1", "agentId": agent_id}, agent_id, agent_token
+    )
     assert status == 200, body
     created = json.loads(body)
     assert created["newRoom"] is True

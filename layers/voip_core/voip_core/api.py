@@ -1,5 +1,5 @@
-"""The one place that turns a route's outcome into a response: success, a Rocket.Chat error envelope,
-503 for an unavailable datastore, or the 500 envelope for anything unexpected (spec §8)."""
+"""The one place that turns a route's outcome into a response: success, a Rocket.Chat error
+envelope, 503 for an unavailable datastore, or the 500 envelope for anything unexpected (§8)."""
 
 from __future__ import annotations
 

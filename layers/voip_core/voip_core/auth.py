@@ -39,7 +39,7 @@ def read_credentials(headers: Mapping[str, str]) -> Credentials:
 def authenticate(
     credentials: Credentials, token: TokenRecord | None, user: User | None, now_ms: int
 ) -> User:
-    """The caller, if the token is known, is this user's, has not expired, and the user is active."""
+    """The caller, if the token is known, is theirs, has not expired, and the user is active."""
     expected = hash_token(credentials.token)
     if token is None or not hmac.compare_digest(token.hashed_token, expected):
         raise Unauthorized()

@@ -1,4 +1,4 @@
-"""HTTP as the domain sees it: a request and a response, with no trace of API Gateway's event shape."""
+"""HTTP as the domain sees it: a request and a response, no trace of API Gateway's event shape."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Identifiers and secrets, all from the operating system's randomness (`secrets`), never a seeded PRNG,
-so a snapshot-restored (SnapStart) environment cannot repeat them."""
+"""Identifiers and secrets, all from the operating system's randomness (`secrets`), never a
+seeded PRNG, so a snapshot-restored (SnapStart) environment cannot repeat them."""
 
 from __future__ import annotations
 
@@ -20,5 +20,5 @@ def visitor_id() -> str:
 
 
 def new_secret() -> str:
-    """43 characters of [A-Za-z0-9_-], as Meteor's Random.secret() and Rocket.Chat's access tokens."""
+    """43 characters of [A-Za-z0-9_-], like Meteor's Random.secret() and Rocket.Chat's tokens."""
     return secrets.token_urlsafe(32)

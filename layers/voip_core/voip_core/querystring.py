@@ -67,9 +67,8 @@ def js_decode(text: str) -> str:
             pending.append(int(hex_digits, 16))
             i += 3
             continue
-        if pending:
-            if not _flush(pending, out):
-                return text
+        if pending and not _flush(pending, out):
+            return text
         out.append(char)
         i += 1
     if pending and not _flush(pending, out):
@@ -92,7 +91,7 @@ def _combine(existing: Any, value: Any) -> list[Any]:
     return left + right
 
 
-def _parse_keys(key: str, value: Any) -> dict[str, Any] | list[Any] | None:
+def _parse_keys(key: str, value: Any) -> Any:
     if not key:
         return None
     first = _CHILD.search(key)
@@ -112,12 +111,10 @@ def _parse_object(chain: list[str], leaf: Any) -> Any:
             leaf = list(leaf) if isinstance(leaf, list) else [leaf]
             continue
         clean = root[1:-1] if root.startswith("[") and root.endswith("]") else root
-        if clean.isdigit() and str(int(clean)) == clean and root != clean:
-            index = int(clean)
-            if index <= ARRAY_LIMIT:
-                array: list[Any] = [_HOLE] * index + [leaf]
-                leaf = array
-                continue
+        is_index = clean.isdigit() and str(int(clean)) == clean and root != clean
+        if is_index and int(clean) <= ARRAY_LIMIT:
+            leaf = [_HOLE] * int(clean) + [leaf]
+            continue
         leaf = {} if clean == "__proto__" else {clean: leaf}
     return leaf
 
@@ -131,30 +128,38 @@ def _merge(target: Any, source: Any) -> Any:
     if source is None or source == "":
         return target
     if not isinstance(source, (dict, list)):
-        if isinstance(target, list):
-            return [*target, source]
-        if isinstance(target, dict):
-            return {**target, source: True}
-        return [target, source]
+        return _merge_scalar(target, source)
     if not isinstance(target, (dict, list)):
         return [target, *source] if isinstance(source, list) else [target, source]
     if isinstance(target, list) and isinstance(source, list):
-        merged = list(target)
-        for index, item in enumerate(source):
-            if item is _HOLE:
-                continue
-            if index < len(merged) and merged[index] is not _HOLE:
-                current = merged[index]
-                if isinstance(current, (dict, list)) and isinstance(item, (dict, list)):
-                    merged[index] = _merge(current, item)
-                else:
-                    merged.append(item)
-            else:
-                merged.extend([_HOLE] * (index + 1 - len(merged)))
-                merged[index] = item
-        return merged
+        return _merge_arrays(target, source)
     accumulator = _array_to_object(target) if isinstance(target, list) else dict(target)
     items = _array_to_object(source).items() if isinstance(source, list) else source.items()
     for key, value in items:
         accumulator[key] = _merge(accumulator[key], value) if key in accumulator else value
     return accumulator
+
+
+def _merge_scalar(target: Any, source: Any) -> Any:
+    if isinstance(target, list):
+        return [*target, source]
+    if isinstance(target, dict):
+        return {**target, source: True}
+    return [target, source]
+
+
+def _merge_arrays(target: list[Any], source: list[Any]) -> list[Any]:
+    merged = list(target)
+    for index, item in enumerate(source):
+        if item is _HOLE:
+            continue
+        if index < len(merged) and merged[index] is not _HOLE:
+            current = merged[index]
+            if isinstance(current, (dict, list)) and isinstance(item, (dict, list)):
+                merged[index] = _merge(current, item)
+            else:
+                merged.append(item)
+        else:
+            merged.extend([_HOLE] * (index + 1 - len(merged)))
+            merged[index] = item
+    return merged

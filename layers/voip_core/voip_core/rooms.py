@@ -1,4 +1,4 @@
-"""Call-center room documents, shaped exactly as Rocket.Chat shapes them (spec §6; call-lifecycle §1)."""
+"""Call-center room documents, exactly as Rocket.Chat shapes them (spec §6; call-lifecycle §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Time as the service stores and shows it: epoch milliseconds inside, ISO-8601 UTC with ms outside."""
+"""Time as the service keeps it: epoch milliseconds inside, ISO-8601 UTC with ms outside."""
 
 from __future__ import annotations
 

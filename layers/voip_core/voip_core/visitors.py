@@ -1,4 +1,4 @@
-"""Visitor documents, shaped as Rocket.Chat's livechat/visitor shapes a new one (call-lifecycle §2)."""
+"""Visitor documents, as Rocket.Chat's livechat/visitor shapes a new one (call-lifecycle §2)."""
 
 from __future__ import annotations
 

@@ -37,11 +37,11 @@ UNAVAILABLE_CANCELLATION_REASONS = frozenset(
 
 
 def make_client(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
-    """A DynamoDB client sized for a request path inside a 10 s function timeout.
+    """A DynamoDB client sized for a request path inside the function's timeout.
 
     botocore directly (not boto3) saves its import at cold start. Connect 1 s and read 2 s with
-    3 attempts in standard retry mode bound a call at about 9 s in the worst case; botocore also honours
-    AWS_ENDPOINT_URL_DYNAMODB, which is how the local stack and the CLI point it elsewhere.
+    3 attempts in standard retry mode bound a call at about 9 s in the worst case. botocore also
+    honours AWS_ENDPOINT_URL_DYNAMODB: that is how the local stack and the CLI point it elsewhere.
     """
     import botocore.session
     from botocore.config import Config
@@ -124,7 +124,7 @@ def to_attr(value: Any) -> dict[str, Any]:
 
 def from_attr(attr: dict[str, Any]) -> Any:
     ((kind, value),) = attr.items()
-    if kind == "S" or kind == "BOOL":
+    if kind in ("S", "BOOL"):
         return value
     if kind == "N":
         return int(value) if value.lstrip("-").isdigit() else float(value)

@@ -83,7 +83,7 @@ class RoomStore:
         self._transact([{"Put": put}, {"Update": link}])
 
     def close_room(self, closed: dict[str, Any], unlink_visitor: bool) -> None:
-        """Replace an open room with its closed document; clear the visitor's link to it if asked."""
+        """Replace an open room with its closed document; clear the visitor's link if asked."""
         items: list[dict[str, Any]] = [
             {
                 "Put": {

@@ -7,7 +7,7 @@ from typing import Any
 from voip_core.models import TokenRecord
 from voip_core.store.dynamo import datastore_errors, from_item, to_item
 
-PERSONAL_ACCESS_TOKEN = "personalAccessToken"
+PERSONAL_ACCESS_TOKEN = "personalAccessToken"  # noqa: S105 - a kind of token, not a secret
 USER_INDEX = "userId-index"
 # A personal access token's name is unique per user: a guard item claims it in the same transaction.
 # Its key cannot collide with a hash (base64 never contains ':') and it has no userId, so it never
