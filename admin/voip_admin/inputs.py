@@ -11,7 +11,7 @@ USERNAME_PATTERN = r"^[0-9a-zA-Z._-]+$"
 ROLE_PATTERN = r"^[0-9a-zA-Z._-]+$"
 MAX_TTL_SECONDS = 10 * 365 * 24 * 3600
 
-Text = Annotated[str, Field(min_length=1, max_length=1024)]
+Text = Annotated[str, Field(min_length=1, max_length=1024, pattern=r"\S")]  # not blank
 Id = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^\S+$")]
 
 

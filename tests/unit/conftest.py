@@ -4,8 +4,11 @@ that provision users, tokens and visitors the way `voip-admin` does."""
 from __future__ import annotations
 
 import importlib.util
+import io
+import json
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -14,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from moto import mock_aws
 from voip_core.accounts import Accounts
+from voip_core.observability import logger as service_logger
 from voip_core.services import Services
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
@@ -148,3 +152,54 @@ def api(services: Services, monkeypatch: pytest.MonkeyPatch) -> Api:
     module = _load_app()
     monkeypatch.setattr(module, "services", services)
     return Api(module)
+
+
+def js_stringify(value: Any) -> str:
+    """A body as Rocket.Chat writes it (JSON.stringify): compact, keys in order, non-ASCII as is."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def scan_tables(client: Any) -> dict[str, list[str]]:
+    """Every item of every table, each as sorted JSON text: compare snapshots to prove nothing
+    was written."""
+    snapshot: dict[str, list[str]] = {}
+    for table in client.list_tables()["TableNames"]:
+        items: list[str] = []
+        for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+            items.extend(json.dumps(item, sort_keys=True) for item in page["Items"])
+        snapshot[table] = sorted(items)
+    return snapshot
+
+
+Configure = Callable[[Mapping[str, str]], Services]
+
+
+@pytest.fixture
+def configure(
+    dynamodb: Any, clock: FakeClock, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> Configure:
+    """Rebuild the handler's services with settings read from `env` (same tables, same clock)."""
+
+    def rebuild(env: Mapping[str, str]) -> Services:
+        built = Services.build(Settings.from_env(env), dynamodb, clock)
+        monkeypatch.setattr(api.module, "services", built)
+        return built
+
+    return rebuild
+
+
+@pytest.fixture
+def service_logs() -> Iterator[io.StringIO]:
+    """Everything the service's Powertools logger writes, at DEBUG and up, as its JSON lines."""
+    handler = service_logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    std_logger = logging.getLogger(service_logger.service)
+    level = std_logger.level
+    std_logger.setLevel(logging.DEBUG)
+    try:
+        yield stream
+    finally:
+        std_logger.setLevel(level)
+        handler.setStream(previous)

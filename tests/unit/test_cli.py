@@ -1,0 +1,475 @@
+"""`voip-admin` (design.md "Interfaces"; call-lifecycle.md §4, §5): every command, against moto,
+and the bad-input paths (one line on stderr, exit 2, nothing written)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+import pytest
+from voip_admin import provisioning
+from voip_admin.cli import main
+from voip_core.services import Services
+
+from tests.unit.conftest import Actors, Api, FakeClock, scan_tables
+
+ID_PATTERN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$")
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+UNAUTHORIZED = 401
+
+
+def ms(iso: str) -> int:
+    return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
+
+
+class Cli:
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self.capsys = capsys
+
+    def ok(self, *argv: str) -> dict[str, Any]:
+        self.capsys.readouterr()
+        code = main(list(argv))
+        out, err = self.capsys.readouterr()
+        assert (code, err) == (0, "")
+        lines = out.splitlines()
+        assert len(lines) == 1, out
+        result: dict[str, Any] = json.loads(lines[0])
+        return result
+
+    def refused(self, *argv: str) -> str:
+        self.capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(list(argv))
+        out, err = self.capsys.readouterr()
+        assert exited.value.code == 2
+        assert out == ""
+        assert err.endswith("\n")
+        assert err.count("\n") == 1, err
+        assert "Traceback" not in err
+        return err.rstrip("\n")
+
+
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str],
+    dynamodb: Any,
+    service_logs: io.StringIO,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    """Each command still builds its own client through `make_client`, once per test: building
+    botocore's client model on every command would make this file slow."""
+    made: dict[tuple[str | None, str | None], Any] = {}
+    real_make_client = provisioning.make_client
+
+    def make_client_once(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
+        key = (endpoint_url, region_name)
+        if key not in made:
+            made[key] = real_make_client(endpoint_url, region_name)
+        return made[key]
+
+    monkeypatch.setattr(provisioning, "make_client", make_client_once)
+    return Cli(capsys)
+
+
+def call_as(api: Api, user_id: str, token: str, visitor: str = "cli-visitor") -> int:
+    return api.call({"token": visitor, "agentId": user_id}, user_id, token)[0]
+
+
+@pytest.fixture
+def agent(cli: Cli, actors: Actors) -> dict[str, str]:
+    actors.visitor("cli-visitor", name="Mary")
+    user_id, token = actors.user("kim.jane")
+    return {"userId": user_id, "authToken": token}
+
+
+# --- create-user --------------------------------------------------------------------------------
+
+
+def test_create_user(cli: Cli, services: Services, dynamodb: Any) -> None:
+    created = cli.ok("create-user", "--username", "kim.jane", "--name", "Kim Jane")
+    assert list(created) == ["userId", "authToken"]
+    assert ID_PATTERN.match(created["userId"])
+    assert TOKEN_PATTERN.match(created["authToken"])
+    user = services.users.get(created["userId"])
+    assert user is not None
+    assert (user.username, user.name, user.roles, user.active) == ("kim.jane", "Kim Jane", (), True)
+    assert created["authToken"] not in json.dumps(scan_tables(dynamodb))
+
+
+def test_create_user_with_roles_can_call_the_api(cli: Cli, api: Api, agent: dict[str, str]) -> None:
+    made = cli.ok("create-user", "--username", "cli.agent", "--role", "livechat-agent")
+    assert call_as(api, made["userId"], made["authToken"]) == 200
+    plain = cli.ok("create-user", "--username", "plain")
+    assert call_as(api, plain["userId"], plain["authToken"]) == 403
+
+
+def test_create_user_roles_repeat_and_inactive(cli: Cli, api: Api, services: Services) -> None:
+    cli.ok("create-visitor", "--token", "cli-visitor")
+    created = cli.ok(
+        "create-user",
+        "--username",
+        "gone",
+        "--role",
+        "livechat-agent",
+        "--role",
+        "admin",
+        "--role",
+        "livechat-agent",
+        "--inactive",
+    )
+    user = services.users.get(created["userId"])
+    assert user is not None
+    assert (user.roles, user.active) == (("livechat-agent", "admin"), False)
+    assert call_as(api, created["userId"], created["authToken"]) == UNAUTHORIZED
+
+
+def test_duplicate_username_writes_nothing(cli: Cli, dynamodb: Any) -> None:
+    cli.ok("create-user", "--username", "kim.jane")
+    before = scan_tables(dynamodb)
+    message = cli.refused("create-user", "--username", "kim.jane", "--role", "admin")
+    assert "already exists" in message
+    assert scan_tables(dynamodb) == before
+
+
+# --- issue-token --------------------------------------------------------------------------------
+
+
+def test_issue_login_token_default_expiry(cli: Cli, api: Api, agent: dict[str, str]) -> None:
+    before_ms = time.time_ns() // 1_000_000
+    issued = cli.ok("issue-token", "--user-id", agent["userId"])
+    after_ms = time.time_ns() // 1_000_000
+    assert list(issued) == ["userId", "authToken", "expiresAt"]
+    assert issued["userId"] == agent["userId"]
+    assert TOKEN_PATTERN.match(issued["authToken"])
+    assert ISO_MS.match(issued["expiresAt"])
+    ninety_days_ms = 90 * 24 * 3600 * 1000
+    assert before_ms + ninety_days_ms - 1000 <= ms(issued["expiresAt"]) <= after_ms + ninety_days_ms
+    assert call_as(api, agent["userId"], issued["authToken"]) == 200
+    assert call_as(api, agent["userId"], agent["authToken"]) == 200  # the first token still works
+
+
+def test_issue_login_token_with_ttl_expires(
+    cli: Cli, api: Api, clock: FakeClock, agent: dict[str, str]
+) -> None:
+    issued = cli.ok("issue-token", "--user-id", agent["userId"], "--ttl-seconds", "60")
+    expires_ms = ms(issued["expiresAt"])
+    assert abs(expires_ms - (time.time_ns() // 1_000_000 + 60_000)) < 5_000
+    clock.now_ms = expires_ms - 1
+    assert call_as(api, agent["userId"], issued["authToken"]) == 200
+    clock.now_ms = expires_ms
+    assert call_as(api, agent["userId"], issued["authToken"]) == UNAUTHORIZED
+
+
+def test_issue_named_token_never_expires(
+    cli: Cli, api: Api, clock: FakeClock, services: Services, dynamodb: Any, agent: dict[str, str]
+) -> None:
+    issued = cli.ok("issue-token", "--user-id", agent["userId"], "--name", "connector")
+    assert list(issued) == ["userId", "authToken", "expiresAt"]
+    assert issued["expiresAt"] is None
+    assert TOKEN_PATTERN.match(issued["authToken"])
+    (record,) = [t for t in services.tokens.list_for_user(agent["userId"]) if t.name]
+    item = dynamodb.get_item(
+        TableName=services.settings.tables.tokens,
+        Key={"hashedToken": {"S": record.hashed_token}},
+    )["Item"]
+    assert "expiresAt" not in item  # no TTL attribute: DynamoDB never deletes it
+    clock.advance(50 * 365 * 24 * 3600)
+    assert call_as(api, agent["userId"], issued["authToken"]) == 200
+
+
+def test_duplicate_token_name_writes_nothing(
+    cli: Cli, dynamodb: Any, agent: dict[str, str]
+) -> None:
+    cli.ok("issue-token", "--user-id", agent["userId"], "--name", "connector")
+    before = scan_tables(dynamodb)
+    message = cli.refused("issue-token", "--user-id", agent["userId"], "--name", "connector")
+    assert message.endswith("A token with this name already exists")
+    assert scan_tables(dynamodb) == before
+
+
+def test_same_token_name_for_two_users(cli: Cli, agent: dict[str, str]) -> None:
+    other = cli.ok("create-user", "--username", "other")
+    cli.ok("issue-token", "--user-id", agent["userId"], "--name", "connector")
+    cli.ok("issue-token", "--user-id", other["userId"], "--name", "connector")
+
+
+# --- list-tokens / revoke-token -----------------------------------------------------------------
+
+
+def test_list_tokens_oldest_first_never_a_hash(
+    cli: Cli, services: Services, agent: dict[str, str]
+) -> None:
+    first = cli.ok("issue-token", "--user-id", agent["userId"], "--name", "first")
+    time.sleep(0.005)
+    cli.ok("issue-token", "--user-id", agent["userId"])  # a login token: not listed
+    time.sleep(0.005)
+    second = cli.ok("issue-token", "--user-id", agent["userId"], "--name", "second")
+    listed = cli.ok("list-tokens", "--user-id", agent["userId"])
+    assert list(listed) == ["userId", "tokens"]
+    assert listed["userId"] == agent["userId"]
+    assert [t["name"] for t in listed["tokens"]] == ["first", "second"]
+    for token, issued in zip(listed["tokens"], (first, second), strict=True):
+        assert list(token) == ["name", "type", "createdAt", "lastTokenPart"]
+        assert token["type"] == "personalAccessToken"
+        assert ISO_MS.match(token["createdAt"])
+        assert token["lastTokenPart"] == issued["authToken"][-6:]
+    assert listed["tokens"][0]["createdAt"] < listed["tokens"][1]["createdAt"]
+    text = json.dumps(listed)
+    for record in services.tokens.list_for_user(agent["userId"]):
+        assert record.hashed_token not in text
+
+
+def test_list_tokens_of_user_without_any(cli: Cli, agent: dict[str, str]) -> None:
+    assert cli.ok("list-tokens", "--user-id", agent["userId"]) == {
+        "userId": agent["userId"],
+        "tokens": [],
+    }
+
+
+def test_revoke_token(cli: Cli, api: Api, agent: dict[str, str]) -> None:
+    issued = cli.ok("issue-token", "--user-id", agent["userId"], "--name", "connector")
+    assert call_as(api, agent["userId"], issued["authToken"]) == 200
+    revoked = cli.ok("revoke-token", "--user-id", agent["userId"], "--name", "connector")
+    assert revoked == {"userId": agent["userId"], "name": "connector", "revoked": True}
+    assert list(revoked) == ["userId", "name", "revoked"]
+    assert call_as(api, agent["userId"], issued["authToken"]) == UNAUTHORIZED
+    assert call_as(api, agent["userId"], agent["authToken"]) == 200  # login token untouched
+    assert cli.ok("list-tokens", "--user-id", agent["userId"])["tokens"] == []
+    again = cli.ok("issue-token", "--user-id", agent["userId"], "--name", "connector")
+    assert again["authToken"] != issued["authToken"]
+
+
+def test_revoke_unknown_name_writes_nothing(cli: Cli, dynamodb: Any, agent: dict[str, str]) -> None:
+    cli.ok("issue-token", "--user-id", agent["userId"], "--name", "connector")
+    before = scan_tables(dynamodb)
+    message = cli.refused("revoke-token", "--user-id", agent["userId"], "--name", "other")
+    assert message.endswith("No token with this name")
+    assert scan_tables(dynamodb) == before
+
+
+# --- deactivate-user ----------------------------------------------------------------------------
+
+
+def test_deactivate_user_deletes_every_token(
+    cli: Cli, api: Api, services: Services, dynamodb: Any, agent: dict[str, str]
+) -> None:
+    named = cli.ok("issue-token", "--user-id", agent["userId"], "--name", "connector")
+    login = cli.ok("issue-token", "--user-id", agent["userId"], "--ttl-seconds", "3600")
+    for token in (agent["authToken"], named["authToken"], login["authToken"]):
+        assert call_as(api, agent["userId"], token) == 200
+    result = cli.ok("deactivate-user", "--user-id", agent["userId"])
+    assert result == {"userId": agent["userId"], "active": False}
+    assert list(result) == ["userId", "active"]
+    assert services.tokens.list_for_user(agent["userId"]) == []
+    tokens_table = scan_tables(dynamodb)[services.settings.tables.tokens]
+    assert not [item for item in tokens_table if agent["userId"] in item]
+    user = services.users.get(agent["userId"])
+    assert user is not None and user.active is False
+    for token in (agent["authToken"], named["authToken"], login["authToken"]):
+        assert call_as(api, agent["userId"], token) == UNAUTHORIZED
+
+
+# --- create-visitor -----------------------------------------------------------------------------
+
+
+def test_create_visitor_defaults(cli: Cli, services: Services) -> None:
+    first = cli.ok("create-visitor", "--token", "visitor-a")
+    second = cli.ok("create-visitor", "--token", "visitor-b")
+    assert list(first) == ["_id", "token", "_updatedAt", "status", "ts", "username"]
+    assert re.fullmatch(r"[0-9a-f]{24}", first["_id"])
+    assert first["token"] == "visitor-a"
+    assert first["status"] == "online"
+    assert ISO_MS.match(first["ts"]) and first["_updatedAt"] == first["ts"]
+    numbers = [int(v["username"].removeprefix("guest-")) for v in (first, second)]
+    assert first["username"] == f"guest-{numbers[0]}"
+    assert numbers[1] == numbers[0] + 1
+    stored = services.visitors.get("visitor-a")
+    assert stored is not None and stored.doc == first
+
+
+def test_create_visitor_with_every_field(cli: Cli, api: Api, agent: dict[str, str]) -> None:
+    visitor = cli.ok(
+        "create-visitor",
+        "--token",
+        "visitor-full",
+        "--name",
+        "Mary Major",
+        "--username",
+        "mary",
+        "--department",
+        "sales",
+        "--phone",
+        "+15550100",
+    )
+    assert list(visitor) == [
+        "_id",
+        "token",
+        "_updatedAt",
+        "department",
+        "name",
+        "phone",
+        "status",
+        "ts",
+        "username",
+    ]
+    assert visitor["phone"] == [{"phoneNumber": "+15550100"}]
+    assert (visitor["name"], visitor["username"], visitor["department"]) == (
+        "Mary Major",
+        "mary",
+        "sales",
+    )
+    status, _, body = api.call(
+        {"token": "visitor-full", "agentId": agent["userId"]}, agent["userId"], agent["authToken"]
+    )
+    room = json.loads(body)["room"]
+    assert status == 200
+    assert (room["fname"], room["departmentId"], room["v"]["phone"]) == (
+        "Mary Major",
+        "sales",
+        "+15550100",
+    )
+
+
+def test_explicit_username_takes_no_number(cli: Cli) -> None:
+    first = cli.ok("create-visitor", "--token", "visitor-a")
+    cli.ok("create-visitor", "--token", "visitor-b", "--username", "named")
+    third = cli.ok("create-visitor", "--token", "visitor-c")
+    assert int(third["username"].removeprefix("guest-")) == (
+        int(first["username"].removeprefix("guest-")) + 1
+    )
+
+
+def test_duplicate_visitor_token_writes_nothing(cli: Cli, dynamodb: Any) -> None:
+    cli.ok("create-visitor", "--token", "visitor-a")
+    before = scan_tables(dynamodb)
+    message = cli.refused("create-visitor", "--token", "visitor-a", "--name", "Other")
+    assert "already exists" in message
+    assert scan_tables(dynamodb) == before  # the guest counter did not move either
+
+
+# --- close-room ---------------------------------------------------------------------------------
+
+
+def test_close_room_then_a_new_room(
+    cli: Cli, api: Api, services: Services, agent: dict[str, str]
+) -> None:
+    query = {"token": "cli-visitor", "agentId": agent["userId"]}
+    _, _, body = api.call(query, agent["userId"], agent["authToken"])
+    room = json.loads(body)["room"]
+    closed = cli.ok("close-room", "--rid", room["_id"])
+    kept = [key for key in room if key != "open"]
+    assert list(closed) == [*kept, "callDuration", "closedAt", "closedBy", "closer"]
+    assert {key: closed[key] for key in kept if key not in ("v", "_updatedAt")} == {
+        key: room[key] for key in kept if key not in ("v", "_updatedAt")
+    }
+    assert closed["v"] == {**room["v"], "status": "offline"}
+    assert closed["closer"] == "user"
+    assert closed["closedBy"] == {
+        "_id": room["servedBy"]["_id"],
+        "username": room["servedBy"]["username"],
+    }
+    assert ISO_MS.match(closed["closedAt"])
+    assert closed["callDuration"] == ms(closed["closedAt"]) - ms(room["ts"])
+    assert closed["_updatedAt"] >= closed["closedAt"]
+    _, _, body = api.call(
+        {"token": "cli-visitor", "rid": room["_id"]}, agent["userId"], agent["authToken"]
+    )
+    assert json.loads(body)["room"] == closed
+    status, _, body = api.call(query, agent["userId"], agent["authToken"])
+    assert status == 200
+    fresh = json.loads(body)
+    assert fresh["newRoom"] is True
+    assert fresh["room"]["_id"] != room["_id"]
+    visitor = services.visitors.get("cli-visitor")
+    assert visitor is not None and visitor.open_room == fresh["room"]
+
+
+def test_close_room_twice_or_unknown_writes_nothing(
+    cli: Cli, api: Api, dynamodb: Any, agent: dict[str, str]
+) -> None:
+    query = {"token": "cli-visitor", "agentId": agent["userId"]}
+    _, _, body = api.call(query, agent["userId"], agent["authToken"])
+    rid = json.loads(body)["room"]["_id"]
+    cli.ok("close-room", "--rid", rid)
+    before = scan_tables(dynamodb)
+    assert cli.refused("close-room", "--rid", rid).endswith("room-closed")
+    assert cli.refused("close-room", "--rid", "NoSuchRoom1234567").endswith("invalid-room")
+    assert scan_tables(dynamodb) == before
+
+
+# --- create-tables ------------------------------------------------------------------------------
+
+
+def test_create_tables_is_idempotent(cli: Cli) -> None:
+    assert cli.ok("create-tables") == {"created": []}
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["no-such-command"],
+        ["create-user"],
+        ["create-user", "--username", "x", "--no-such-option"],
+        ["create-user", "--username", ""],
+        ["create-user", "--username", "   "],
+        ["create-user", "--username", "has space"],
+        ["create-user", "--username", "ok", "--name", ""],
+        ["create-user", "--username", "ok", "--name", "   "],
+        ["create-user", "--username", "ok", "--role", ""],
+        ["create-user", "--username", "ok", "--role", " "],
+        ["issue-token"],
+        ["issue-token", "--user-id", ""],
+        ["issue-token", "--user-id", "   "],
+        ["issue-token", "--user-id", "USER", "--ttl-seconds", "abc"],
+        ["issue-token", "--user-id", "USER", "--ttl-seconds", "0"],
+        ["issue-token", "--user-id", "USER", "--ttl-seconds", "-5"],
+        ["issue-token", "--user-id", "USER", "--ttl-seconds", "60", "--name", "n"],
+        ["issue-token", "--user-id", "USER", "--name", ""],
+        ["issue-token", "--user-id", "USER", "--name", "  "],
+        ["issue-token", "--user-id", "NoSuchUser1234567"],
+        ["issue-token", "--user-id", "NoSuchUser1234567", "--name", "n"],
+        ["issue-token", "--user-id", "username:kim.jane"],
+        ["list-tokens", "--user-id", "NoSuchUser1234567"],
+        ["list-tokens", "--user-id", ""],
+        ["revoke-token", "--user-id", "NoSuchUser1234567", "--name", "n"],
+        ["revoke-token", "--user-id", "USER", "--name", ""],
+        ["revoke-token", "--user-id", "USER"],
+        ["deactivate-user", "--user-id", "NoSuchUser1234567"],
+        ["deactivate-user", "--user-id", "username:kim.jane"],
+        ["deactivate-user", "--user-id", ""],
+        ["create-visitor"],
+        ["create-visitor", "--token", ""],
+        ["create-visitor", "--token", "   "],
+        ["create-visitor", "--token", "t", "--name", ""],
+        ["create-visitor", "--token", "t", "--name", "  "],
+        ["create-visitor", "--token", "t", "--username", " "],
+        ["create-visitor", "--token", "t", "--department", ""],
+        ["create-visitor", "--token", "t", "--phone", ""],
+        ["create-visitor", "--token", "t", "--email", "a@b.c"],
+        ["close-room"],
+        ["close-room", "--rid", ""],
+        ["close-room", "--rid", "   "],
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    cli: Cli, dynamodb: Any, agent: dict[str, str], argv: list[str]
+) -> None:
+    argv = [agent["userId"] if arg == "USER" else arg for arg in argv]
+    before = scan_tables(dynamodb)
+    message = cli.refused(*argv)
+    assert message.startswith("voip-admin")
+    assert scan_tables(dynamodb) == before
+
+
+def test_reason_names_the_command(cli: Cli) -> None:
+    message = cli.refused("issue-token", "--user-id", "NoSuchUser1234567")
+    assert message == "voip-admin issue-token: No user with id NoSuchUser1234567"
