@@ -1,0 +1,179 @@
+"""The template's functions, run in this process as Lambda runs them: the environment the template
+gives them, the handler loaded from its file by path, a Lambda context for each invocation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from voip_local.template import TEMPLATE_PATH
+
+ROOT = TEMPLATE_PATH.parent
+REGION_FALLBACK = "us-east-1"
+ACCOUNT_ID = "123456789012"
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_uri: Path
+    handler: str  # "app.lambda_handler"
+    timeout_seconds: int
+    memory_mb: int
+
+    @property
+    def handler_file(self) -> Path:
+        module, _, _ = self.handler.rpartition(".")
+        return self.code_uri / (module.replace(".", "/") + ".py")
+
+    @property
+    def handler_name(self) -> str:
+        return self.handler.rpartition(".")[2]
+
+
+def function_specs(template: dict[str, Any], root: Path = ROOT) -> dict[str, FunctionSpec]:
+    """Each AWS::Serverless::Function, with Globals.Function filled in where it says nothing."""
+    defaults = (template.get("Globals") or {}).get("Function") or {}
+    specs: dict[str, FunctionSpec] = {}
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        properties = {**defaults, **(resource.get("Properties") or {})}
+        specs[logical_id] = FunctionSpec(
+            logical_id=logical_id,
+            code_uri=root / str(properties["CodeUri"]),
+            handler=str(properties["Handler"]),
+            timeout_seconds=int(properties.get("Timeout", 3)),
+            memory_mb=int(properties.get("MemorySize", 128)),
+        )
+    return specs
+
+
+def resolve_value(value: Any, template: dict[str, Any]) -> str:
+    """An environment value as the template gives it, resolved for the local stack: a parameter's
+    default, a resource's logical id (which is what the local stack names its tables), a literal.
+    Any other intrinsic resolves to "" (as `sam local` does), so the code's default applies."""
+    if isinstance(value, dict):
+        name = value.get("Ref")
+        if not isinstance(name, str):
+            return ""
+        parameter = (template.get("Parameters") or {}).get(name)
+        if parameter is not None:
+            return str(parameter.get("Default", ""))
+        return name if name in template.get("Resources", {}) else ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+def template_environment(template: dict[str, Any]) -> dict[str, str]:
+    """The variables Globals and every function set, resolved (one process serves them all)."""
+    sources = [((template.get("Globals") or {}).get("Function") or {}).get("Environment")]
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            sources.append((resource.get("Properties") or {}).get("Environment"))
+    variables: dict[str, str] = {}
+    for environment in sources:
+        for name, value in ((environment or {}).get("Variables") or {}).items():
+            variables[name] = resolve_value(value, template)
+    return variables
+
+
+def prepare_environment(
+    template: dict[str, Any], dynamodb_url: str, environ: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Set the process environment the functions and the CLI read: the template's variables (a value
+    already in the environment wins, so `RATE_LIMIT_REQUESTS=0 make run` works), the local
+    DynamoDB endpoint, a region, and credentials that can only ever reach that endpoint."""
+    env = os.environ if environ is None else environ
+    for name, value in template_environment(template).items():
+        if not env.get(name):
+            env[name] = value
+    region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or REGION_FALLBACK
+    env.update(
+        {
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        }
+    )
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        env.pop(name, None)
+    return dict(env)
+
+
+@dataclass
+class LambdaContext:
+    """The attributes and method of Lambda's context object that handlers and Powertools use."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    invoked_function_arn: str
+    aws_request_id: str
+    deadline_ms: int
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self.deadline_ms - int(time.time() * 1000))
+
+
+@dataclass(frozen=True)
+class LocalFunction:
+    spec: FunctionSpec
+    handler: Handler
+    region: str
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        name = self.spec.logical_id
+        context = LambdaContext(
+            function_name=name,
+            memory_limit_in_mb=self.spec.memory_mb,
+            invoked_function_arn=f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{name}",
+            aws_request_id=str(uuid.uuid4()),
+            deadline_ms=int(time.time() * 1000) + self.spec.timeout_seconds * 1000,
+            log_group_name=f"/aws/lambda/{name}",
+        )
+        return self.handler(event, context)
+
+
+def load_handler(spec: FunctionSpec) -> Handler:
+    """Import the handler's file by path, as Lambda does from the function's folder. Its module
+    builds its services at import, from the environment: prepare that first."""
+    module_name = f"voip_local_function_{spec.logical_id}"
+    module = sys.modules.get(module_name)
+    if module is None:
+        loader_spec = importlib.util.spec_from_file_location(module_name, spec.handler_file)
+        if loader_spec is None or loader_spec.loader is None:
+            raise FileNotFoundError(spec.handler_file)
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[module_name] = module
+        try:
+            loader_spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+    handler: Handler = getattr(module, spec.handler_name)
+    return handler
+
+
+def load_functions(
+    specs: Mapping[str, FunctionSpec], wanted: set[str], region: str
+) -> dict[str, LocalFunction]:
+    return {
+        logical_id: LocalFunction(specs[logical_id], load_handler(specs[logical_id]), region)
+        for logical_id in sorted(wanted)
+    }

@@ -1,0 +1,122 @@
+"""The demo data `make run` starts with, provisioned the way an operator would (`voip-admin`'s own
+code paths), and the banner that tells the developer how to use it."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from voip_admin.inputs import CreateUser, CreateVisitor
+from voip_admin.provisioning import Provisioning
+from voip_core.services import Services
+from voip_core.settings import Settings
+
+ROUTE_PATH = "/api/v1/voip/room"
+AGENT_USERNAME = "demo.agent"
+AGENT_ROLE = "livechat-agent"
+# An explicit username: the visitor takes no number from the guest counter, so the first visitor
+# registered without a username is guest-2, as on a fresh Rocket.Chat.
+VISITOR_TOKEN = "demo-visitor-token"  # noqa: S105 - a public demo value, not a secret
+VISITOR_USERNAME = "demo-caller"
+
+
+@dataclass(frozen=True)
+class DemoData:
+    agent_id: str
+    agent_token: str
+    visitor_token: str
+    visitor_username: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "agent": {
+                "userId": self.agent_id,
+                "username": AGENT_USERNAME,
+                "authToken": self.agent_token,
+            },
+            "visitor": {"token": self.visitor_token, "username": self.visitor_username},
+        }
+
+
+def seed(client: Any, settings: Settings) -> DemoData:
+    provisioning = Provisioning(Services.build(settings, client))
+    agent = provisioning.create_user(
+        CreateUser(username=AGENT_USERNAME, name="Demo Agent", roles=[AGENT_ROLE])
+    )
+    visitor = provisioning.create_visitor(
+        CreateVisitor(
+            token=VISITOR_TOKEN, username=VISITOR_USERNAME, name="Demo Caller", phone="+15550100"
+        )
+    )
+    return DemoData(agent["userId"], agent["authToken"], visitor["token"], visitor["username"])
+
+
+def curl_command(api_url: str, demo: DemoData) -> str:
+    """The ready-to-paste request: create (or get) the demo visitor's room as the demo agent."""
+    query = urlencode({"token": demo.visitor_token, "agentId": demo.agent_id})
+    return shlex.join(
+        [
+            "curl",
+            "-s",
+            "-H",
+            f"X-User-Id: {demo.agent_id}",
+            "-H",
+            f"X-Auth-Token: {demo.agent_token}",
+            f"{api_url}{ROUTE_PATH}?{query}",
+        ]
+    )
+
+
+def _admin_command() -> str:
+    script = Path(sys.executable).parent / "voip-admin"
+    try:
+        return os.path.relpath(script)
+    except ValueError:  # another drive (Windows)
+        return str(script)
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    api_url: str
+    dynamodb_url: str
+    route_keys: list[str]
+    tables: list[str]
+    startup_seconds: float
+
+
+def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
+    limit = settings.limits.voip_room
+    rate_limit = (
+        f"{limit} requests per {settings.rate_limit_window_seconds} s per client IP"
+        " (RATE_LIMIT_REQUESTS=0 make run turns it off)"
+        if limit
+        else "off"
+    )
+    admin = (
+        f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local {_admin_command()}"
+        f" --endpoint-url {info.dynamodb_url}"
+    )
+    lines = [
+        f"voip-room local stack ready in {info.startup_seconds:.1f} s. Ctrl-C stops it; the data"
+        " lives in memory.",
+        f"  API           {info.api_url}  ({', '.join(info.route_keys)})",
+        f"  DynamoDB      {info.dynamodb_url}  (moto server; tables from template.yaml:"
+        f" {', '.join(info.tables)})",
+        f"  Demo agent    {AGENT_USERNAME}, role {AGENT_ROLE}, user id {demo.agent_id}",
+        f"  Demo visitor  token {demo.visitor_token}, username {demo.visitor_username}",
+        f"  Rate limit    {rate_limit}",
+        "",
+        "Try it: create the demo visitor's call-center room (run it again: the same room, newRoom"
+        " false)",
+        f"  {curl_command(info.api_url, demo)}",
+        "",
+        "Provision more with the operators' CLI, for example:",
+        f"  {admin} create-visitor --token caller-2 --name 'Second Caller'",
+        "",
+    ]
+    return "\n".join(lines)

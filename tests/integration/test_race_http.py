@@ -1,0 +1,67 @@
+"""Concurrent creates for one visitor (voip-room.md §5, Deviation): every request answers 200 with
+the same room, exactly one says newRoom true, and the table holds one room for the visitor.
+
+RACE_ROUNDS (default 3) sets how many rounds run, each with a fresh visitor.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from tests.integration.conftest import LocalStack
+from tests.integration.test_voip_room_http import new_visitor
+
+pytestmark = pytest.mark.integration
+
+CONCURRENT_REQUESTS = 32
+ROUNDS = int(os.environ.get("RACE_ROUNDS", "3"))
+
+
+def rooms_of(stack: LocalStack, visitor_id: str) -> list[dict[str, Any]]:
+    """The Rooms table's items for the visitor (its visitorId index), read from DynamoDB."""
+    items: list[dict[str, Any]] = stack.dynamodb().query(
+        TableName="RoomsTable",
+        IndexName="visitorId-index",
+        KeyConditionExpression="visitorId = :visitor",
+        ExpressionAttributeValues={":visitor": {"S": visitor_id}},
+    )["Items"]
+    return items
+
+
+@pytest.mark.parametrize("round_number", range(ROUNDS))
+def test_concurrent_creates_make_one_room(stack: LocalStack, round_number: int) -> None:
+    visitor = new_visitor(stack)
+    target = "/api/v1/voip/room?" + urlencode({"token": visitor, "agentId": stack.agent_id})
+    address = urlsplit(stack.api_url)
+    start = threading.Barrier(CONCURRENT_REQUESTS)
+
+    def create(_: int) -> tuple[int, str]:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        try:
+            connection.connect()  # connected first, so the requests leave together
+            start.wait(timeout=30)
+            connection.request("GET", target, headers=stack.auth)
+            response = connection.getresponse()
+            return response.status, response.read().decode("utf-8")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(CONCURRENT_REQUESTS) as pool:
+        replies = list(pool.map(create, range(CONCURRENT_REQUESTS)))
+
+    assert [status for status, _ in replies] == [200] * CONCURRENT_REQUESTS, replies[:3]
+    bodies = [json.loads(text) for _, text in replies]
+    assert len({body["room"]["_id"] for body in bodies}) == 1
+    assert sum(body["newRoom"] is True for body in bodies) == 1
+    winner = next(body["room"] for body in bodies if body["newRoom"])
+    assert all(body["room"] == winner for body in bodies)
+    stored = rooms_of(stack, winner["v"]["_id"])
+    assert [item["_id"]["S"] for item in stored] == [winner["_id"]]
