@@ -1,13 +1,17 @@
-"""Shared fixtures: AWS credentials that cannot reach AWS, and the events in events/."""
+"""Shared fixtures: AWS credentials that cannot reach AWS, the events in events/, and no secret in
+any test's logs."""
 
 from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.secret_watch import SecretWatch
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -26,6 +30,21 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def secret_watch(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretWatch]:
+    """Fails any test whose log records carry an auth token, a token hash or an X-Auth-Token value
+    produced, hashed or received during that test (tests/secret_watch.py)."""
+    watch = SecretWatch()
+    watch.install(monkeypatch)
+    try:
+        yield watch
+    finally:
+        watch.uninstall()
+    leaks = watch.leaks()
+    if leaks:
+        pytest.fail(f"a secret was logged, by: {'; '.join(leaks)}", pytrace=False)
 
 
 def load_event(name: str) -> dict[str, Any]:

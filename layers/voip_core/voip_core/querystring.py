@@ -22,6 +22,10 @@ ARRAY_LIMIT = 20
 _HOLE = object()  # a missing index of a sparse JS array
 _BRACKET_ESCAPE = re.compile(r"%5[bBdD]")
 _CHILD = re.compile(r"(\[[^\[\]]*\])")
+# A canonical non-negative decimal in ASCII digits: what JS's `String(parseInt(s, 10)) === s`
+# accepts (str.isdigit() would also take "²" or "١", and int() rejects the first).
+_CANONICAL_DECIMAL = re.compile(r"0|[1-9][0-9]*", re.ASCII)
+_JS_MAX_ARRAY_INDEX = 2**32 - 2  # the largest key a JS object lists as an array index
 
 
 def parse_query(raw: str) -> dict[str, Any]:
@@ -35,11 +39,30 @@ def parse_query(raw: str) -> dict[str, Any]:
         else:
             values[key] = value
     result: dict[str, Any] = {}
-    for key, value in values.items():
-        nested = _parse_keys(key, value)
+    for key in _js_key_order(values):
+        nested = _parse_keys(key, values[key])
         if nested is not None:
             result = _merge(result, nested)
     return result
+
+
+def _js_key_order(keys: dict[str, Any]) -> list[str]:
+    """The order a JS object lists its keys in: array indices first, ascending, then the rest as
+    inserted. qs merges the parts in that order, and the order decides the shape of a key given
+    both plain and with brackets (`0[a]=&0=` makes `0` an array, not an object)."""
+    indices = sorted((index, key) for key in keys if (index := _index(key)) is not None)
+    index_keys = [key for _, key in indices]
+    listed = set(index_keys)
+    return index_keys + [key for key in keys if key not in listed]
+
+
+def _index(text: str, limit: int = _JS_MAX_ARRAY_INDEX) -> int | None:
+    """The number `text` is the canonical decimal of, if it is at most `limit`. Long digit strings
+    are refused by length before int() sees them (it rejects more than 4300 digits)."""
+    if len(text) > len(str(limit)) or not _CANONICAL_DECIMAL.fullmatch(text):
+        return None
+    number = int(text)
+    return number if number <= limit else None
 
 
 def _split_part(part: str) -> tuple[str, Any]:
@@ -111,9 +134,9 @@ def _parse_object(chain: list[str], leaf: Any) -> Any:
             leaf = list(leaf) if isinstance(leaf, list) else [leaf]
             continue
         clean = root[1:-1] if root.startswith("[") and root.endswith("]") else root
-        is_index = clean.isdigit() and str(int(clean)) == clean and root != clean
-        if is_index and int(clean) <= ARRAY_LIMIT:
-            leaf = [_HOLE] * int(clean) + [leaf]
+        index = _index(clean, ARRAY_LIMIT) if root != clean else None
+        if index is not None:
+            leaf = [_HOLE] * index + [leaf]
             continue
         leaf = {} if clean == "__proto__" else {clean: leaf}
     return leaf
