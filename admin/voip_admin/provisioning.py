@@ -13,7 +13,8 @@ from voip_core.store.dynamo import make_client
 from voip_core.store.tokens import DuplicateTokenName
 from voip_core.store.users import DuplicateUsername
 from voip_core.store.visitors import VisitorExists
-from voip_core.visitors import GUEST_COUNTER, guest_username, new_visitor_document
+from voip_core.visitor_check import registration_from
+from voip_core.visitor_service import VisitorService
 
 from voip_admin.inputs import CloseRoom, CreateUser, CreateVisitor, IssueToken, TokenName, UserRef
 
@@ -125,29 +126,33 @@ class Provisioning:
         return {"userId": command.user_id, "active": False}
 
     def create_visitor(self, command: CreateVisitor) -> dict[str, Any]:
-        visitors = self.services.visitors
-        if visitors.get(command.token) is not None:
-            raise UsageError("A visitor with this token already exists")
-        username = command.username or guest_username(
-            self.services.counters.next_value(GUEST_COUNTER)
-        )
-        doc = new_visitor_document(
-            command.token,
-            username,
-            self.services.clock(),
-            name=command.name,
-            department=command.department,
-            phone=command.phone,
-        )
+        """Creates the visitor as `POST /api/v1/livechat/visitor` creates a new one (same rules,
+        same document, same `guest-<n>` counter); a token already taken is refused."""
+        given = {
+            "token": command.token,
+            "name": command.name,
+            "username": command.username,
+            "department": command.department,
+            "phone": command.phone,
+        }
         try:
-            visitors.create(doc)
+            registration = registration_from({k: v for k, v in given.items() if v is not None})
+        except ApiError as error:
+            raise UsageError(str(error.body.get("error"))) from error
+        # Issue 3: a duplicate visitor token is bad input for the CLI (exit 2, nothing written),
+        # where the HTTP route would update that visitor.
+        if self.services.visitors.get(command.token) is not None:
+            raise UsageError("A visitor with this token already exists")
+        try:
+            return VisitorService.of(self.services).create(registration)
         except VisitorExists as error:
             raise UsageError("A visitor with this token already exists") from error
-        return doc
 
     def close_room(self, command: CloseRoom) -> dict[str, Any]:
+        """Closes the room as `POST /api/v1/voip/room.close` does, with closer "user" and
+        closedBy the agent who served it."""
         try:
-            return self.services.room_service.close(command.rid, closer="user")
+            return self.services.room_service.close_as_operator(command.rid)
         except ApiError as error:
             if error.status >= 500:
                 raise

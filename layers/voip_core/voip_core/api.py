@@ -8,7 +8,17 @@ from collections.abc import Callable
 from voip_core.errors import INTERNAL_ERROR_BODY, ApiError
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.observability import logger
+from voip_core.room_close import ROUTE as ROOM_CLOSE_ROUTE
+from voip_core.room_close import close_room
 from voip_core.services import Services
+from voip_core.visitor_routes import (
+    DELETE_ROUTE,
+    GET_ROUTE,
+    REGISTER_ROUTE,
+    delete_visitor,
+    get_visitor,
+    register_visitor,
+)
 from voip_core.voip_room import ROUTE as VOIP_ROOM_ROUTE
 from voip_core.voip_room import create_or_get_room
 
@@ -16,6 +26,10 @@ Route = Callable[[Services, HttpRequest, dict[str, str]], HttpResponse]
 
 ROUTES: dict[str, Route] = {
     VOIP_ROOM_ROUTE: create_or_get_room,
+    ROOM_CLOSE_ROUTE: close_room,
+    REGISTER_ROUTE: register_visitor,
+    GET_ROUTE: get_visitor,
+    DELETE_ROUTE: delete_visitor,
 }
 
 # What API Gateway answers for a route it does not have.

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from voip_core.errors import BusinessError, ServiceUnavailable
 from voip_core.ids import random_id
 from voip_core.models import Room, User, Visitor
 from voip_core.room_query import RoomQuery
-from voip_core.rooms import closed_call_room, is_call_room_of, new_call_room
+from voip_core.rooms import ROOM_TYPE, closed_call_room, is_call_room_of, new_call_room
 from voip_core.store.rooms import RoomStore, RoomWriteConflict
 from voip_core.store.visitors import VisitorStore
 from voip_core.timeutil import Clock
@@ -69,41 +70,82 @@ class RoomService:
             visitor = current  # no open room yet (the winner is not visible, or it closed): again
         raise ServiceUnavailable()
 
-    def close(
+    def close_for_visitor(
         self,
-        room_id: str,
-        closer: str,
-        tags: list[str] | None = None,
-        visitor_token: str | None = None,
+        token: str,
+        rid: str,
+        read: tuple[Visitor | None, Room | None],
+        tags: tuple[str, ...] | None = None,
     ) -> dict[str, Any]:
-        """Close an open room, and clear its visitor's open-room link, in one conditional write.
+        """`POST voip/room.close`: the visitor with `token` closes its room `rid` (closer
+        "visitor", closedBy the visitor). `read` is the visitor and room as already read."""
 
-        `closer` is "visitor" (the HTTP route: closedBy is the visitor) or "user" (an operator:
-        closedBy is the agent who served the room). With `visitor_token`, the room must be that
-        visitor's.
-        """
-        for pause in (0.0, *CONFLICT_BACKOFF):
-            if pause:
-                self.sleep(pause)
-            room = self.rooms.get(room_id) if room_id else None
-            if room is None or room.doc.get("t") != "v":
-                raise BusinessError("invalid-room")
-            room_token = str((room.doc.get("v") or {}).get("token"))
-            if visitor_token is not None and room_token != visitor_token:
+        def reread() -> tuple[Visitor | None, Room | None]:
+            return self.visitors.get(token), self.rooms.get(rid) if rid else None
+
+        def target(visitor: Visitor | None, room: Room | None) -> _CloseTarget:
+            if visitor is None:
+                raise BusinessError("invalid-token")
+            # Deviation: an empty rid does not mean "any room of this visitor".
+            if not rid or room is None or not is_call_room_of(room.doc, visitor.token):
                 raise BusinessError("invalid-room")
             if not room.is_open:
                 raise BusinessError("room-closed")
-            visitor = self.visitors.get(room_token)
-            if closer == "visitor":
-                source = visitor.doc if visitor else room.doc.get("v") or {}
-            else:
-                source = room.doc.get("servedBy") or {}
-            closed_by = {"_id": source.get("_id"), "username": source.get("username")}
-            closed = closed_call_room(room.doc, closer, closed_by, self.clock(), tags)
-            links_here = bool(visitor and visitor.open_room and visitor.open_room["_id"] == room_id)
+            closed_by = {"_id": visitor.id, "username": visitor.doc.get("username")}
+            return _CloseTarget(room, visitor, closed_by)
+
+        return self._close(read, reread, target, "visitor", tags)
+
+    def close_as_operator(self, rid: str) -> dict[str, Any]:
+        """`voip-admin close-room`: closer "user", closedBy the agent who served the room."""
+
+        def reread() -> tuple[Visitor | None, Room | None]:
+            room = self.rooms.get(rid)
+            token = (room.doc.get("v") or {}).get("token") if room else None
+            return (self.visitors.get(token) if isinstance(token, str) else None), room
+
+        def target(visitor: Visitor | None, room: Room | None) -> _CloseTarget:
+            if room is None or room.doc.get("t") != ROOM_TYPE:
+                raise BusinessError("invalid-room")
+            if not room.is_open:
+                raise BusinessError("room-closed")
+            served_by = room.doc.get("servedBy") or {}
+            closed_by = {"_id": served_by.get("_id"), "username": served_by.get("username")}
+            return _CloseTarget(room, visitor, closed_by)
+
+        return self._close(reread(), reread, target, "user", None)
+
+    def _close(
+        self,
+        read: tuple[Visitor | None, Room | None],
+        reread: Callable[[], tuple[Visitor | None, Room | None]],
+        target: Callable[[Visitor | None, Room | None], _CloseTarget],
+        closer: str,
+        tags: tuple[str, ...] | None,
+    ) -> dict[str, Any]:
+        """Close the room and clear its visitor's open-room link in one conditional write. A
+        cancelled write re-reads: closed by now → room-closed; still open → again; then 503."""
+        for pause in (*CONFLICT_BACKOFF, None):
+            closing = target(*read)
+            if pause is None:
+                break
+            room = closing.room
+            closed = closed_call_room(
+                room.doc, closer, closing.closed_by, self.clock(), list(tags or ())
+            )
+            open_room = closing.visitor.open_room if closing.visitor else None
+            links_here = open_room is not None and open_room.get("_id") == room.id
             try:
                 self.rooms.close_room(closed, unlink_visitor=links_here)
                 return closed
             except RoomWriteConflict:
-                continue
+                self.sleep(pause)
+            read = reread()
         raise ServiceUnavailable()
+
+
+@dataclass(frozen=True)
+class _CloseTarget:
+    room: Room
+    visitor: Visitor | None
+    closed_by: dict[str, Any]

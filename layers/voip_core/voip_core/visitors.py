@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from voip_core.ids import visitor_id
+from voip_core.store.counters import CounterStore
 from voip_core.timeutil import iso_from_ms
 
 GUEST_COUNTER = "livechat-guest"
@@ -12,6 +14,36 @@ GUEST_COUNTER = "livechat-guest"
 
 def guest_username(number: int) -> str:
     return f"guest-{number}"
+
+
+def next_guest_username(counters: CounterStore) -> str:
+    """`guest-<n>`: Rocket.Chat's guest count starts at 1 and is incremented before use, so a
+    fresh install's first generated name is guest-2. The Counters item counts the names handed out
+    (its first increment returns 1), so the name's number is one more."""
+    return guest_username(counters.next_value(GUEST_COUNTER) + 1)
+
+
+def merged_livechat_data(current: Any, fields: Iterable[tuple[str, str, bool]]) -> dict[str, Any]:
+    """`livechatData` after custom fields `(key, value, overwrite)`: a key that exists is kept
+    unless `overwrite`; new keys follow the fields' order."""
+    data = dict(current) if isinstance(current, dict) else {}
+    for key, value, overwrite in fields:
+        if key in data and not overwrite:
+            continue
+        data[key] = value
+    return data
+
+
+def updated_visitor_document(
+    doc: dict[str, Any], changes: dict[str, Any], now_ms: int
+) -> dict[str, Any]:
+    """An existing visitor with `changes` and a new `_updatedAt`: keys it has keep their place,
+    keys it gains are appended in lexicographic order (call-lifecycle §2)."""
+    changes = {**changes, "_updatedAt": iso_from_ms(now_ms)}
+    updated = {key: changes.get(key, value) for key, value in doc.items()}
+    for key in sorted(key for key in changes if key not in doc):
+        updated[key] = changes[key]
+    return updated
 
 
 def new_visitor_document(  # noqa: PLR0913 - the visitor's optional fields, each by name

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from voip_core.auth import authenticate, hash_token, read_credentials
+from voip_core.auth import hash_token, read_credentials
+from voip_core.guard import admit_caller
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.permissions import require_role
 from voip_core.querystring import parse_query
@@ -32,16 +33,16 @@ def create_or_get_room(
         room_id=_as_key(query.get("rid")),
         agent_id=None if query.get("rid") else _as_key(query.get("agentId")),
     )
-    now_ms = services.clock()
     settings = services.settings
-    hit = services.rate_limiter.start(ROUTE, request.source_ip, settings.limits.voip_room, now_ms)
-    try:
-        snapshot = services.snapshots.read(keys)
-        user = authenticate(credentials, snapshot.token, snapshot.user, now_ms)
-    except BaseException:
-        hit.give_back()
-        raise
-    response_headers.update(hit.admit(user, settings.rate_limit_exempt_roles))
+    snapshot, user = admit_caller(
+        services,
+        request,
+        credentials=credentials,
+        keys=keys,
+        route=ROUTE,
+        limit=settings.limits.voip_room,
+        response_headers=response_headers,
+    )
     room_query = validate_room_query(query)
     require_role(user, settings.voip_room_roles)
     room, is_new = services.room_service.create_or_get(

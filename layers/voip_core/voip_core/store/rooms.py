@@ -18,6 +18,8 @@ from voip_core.store.dynamo import (
     usable_key,
 )
 
+VISITOR_INDEX = "visitorId-index"
+
 
 class RoomWriteConflict(Exception):
     """A conditional write lost: another request changed the room or the visitor's link first."""
@@ -66,7 +68,8 @@ class RoomStore:
         link = {
             "TableName": self.visitors_table,
             "Key": {"token": {"S": doc["v"]["token"]}},
-            "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc",
+            # lastRoomId: erasure finds the newest room even before the index shows it.
+            "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc, lastRoomId = :rid",
             "ConditionExpression": "attribute_exists(#token) AND attribute_not_exists(openRoomId)",
             "ExpressionAttributeNames": {"#token": "token"},
             "ExpressionAttributeValues": {
@@ -89,8 +92,12 @@ class RoomStore:
                 "Put": {
                     "TableName": self.table,
                     "Item": self._item(closed),
-                    "ConditionExpression": "isOpen = :true",
-                    "ExpressionAttributeValues": {":true": {"BOOL": True}},
+                    # Still open, and still its visitor's (a registration may move the token).
+                    "ConditionExpression": "isOpen = :true AND visitorToken = :token",
+                    "ExpressionAttributeValues": {
+                        ":true": {"BOOL": True},
+                        ":token": {"S": closed["v"]["token"]},
+                    },
                 }
             }
         ]
@@ -108,15 +115,33 @@ class RoomStore:
             )
         self._transact(items)
 
-    def _transact(self, items: list[dict[str, Any]]) -> None:
+    def ids_for_visitor(self, visitor_id: str) -> list[str]:
+        """Every room whose `v._id` is this visitor's, through the visitorId-index."""
+        room_ids: list[str] = []
+        request = {
+            "TableName": self.table,
+            "IndexName": VISITOR_INDEX,
+            "KeyConditionExpression": "visitorId = :visitor",
+            "ExpressionAttributeValues": {":visitor": {"S": visitor_id}},
+        }
         with datastore_errors():
-            try:
-                self.client.transact_write_items(
-                    TransactItems=items, ClientRequestToken=str(uuid.uuid4())
-                )
-            except ClientError as error:
-                if error_code(error) == "TransactionCanceledException":
-                    codes = cancellation_codes(error)
-                    if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
-                        raise RoomWriteConflict(",".join(codes)) from error
-                raise
+            for page in self.client.get_paginator("query").paginate(**request):
+                room_ids.extend(item["_id"]["S"] for item in page["Items"])
+        return room_ids
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        transact_write(self.client, items)
+
+
+def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
+    """One TransactWriteItems; a lost condition or a conflicting transaction is RoomWriteConflict
+    (the caller re-reads), throttling and the like the 503."""
+    with datastore_errors():
+        try:
+            client.transact_write_items(TransactItems=items, ClientRequestToken=str(uuid.uuid4()))
+        except ClientError as error:
+            if error_code(error) == "TransactionCanceledException":
+                codes = cancellation_codes(error)
+                if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
+                    raise RoomWriteConflict(",".join(codes)) from error
+            raise

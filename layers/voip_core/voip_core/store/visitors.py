@@ -6,6 +6,7 @@ the same transactions as the room itself (store/rooms.py), so the two never disa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from voip_core.models import Visitor
@@ -17,9 +18,31 @@ from voip_core.store.dynamo import (
     usable_key,
 )
 
+PHONE_INDEX = "phone-index"
+EMAIL_INDEX = "email-index"
+
 
 class VisitorExists(Exception):
     pass
+
+
+class VisitorWriteConflict(Exception):
+    """A conditional write lost: the visitor changed (or went) since it was read."""
+
+
+@dataclass(frozen=True)
+class VisitorRecord:
+    """A Visitors item as read: the visitor, and what a conditional rewrite of it must check."""
+
+    visitor: Visitor
+    doc_text: str  # the stored `doc`, exactly
+    open_room_id: str | None
+    last_room_id: str | None
+
+
+def index_email(address: str) -> str:
+    """The email-index's form of an address: trimmed and lower-cased (the email match's rule)."""
+    return address.strip().lower()
 
 
 class VisitorStore:
@@ -43,18 +66,23 @@ class VisitorStore:
 
     @staticmethod
     def item(doc: dict[str, Any]) -> dict[str, Any]:
+        return to_item({"token": doc["token"], "_id": doc["_id"], **VisitorStore.index_keys(doc)})
+
+    @staticmethod
+    def index_keys(doc: dict[str, Any]) -> dict[str, Any]:
+        """`ts`, `phone` and `email` (the phone-index and email-index keys), and `doc`. A value
+        no index key may hold (empty, over 2048 bytes) is left out: that visitor cannot be matched
+        by it, as no request could match it either."""
         phones = doc.get("phone") or []
         emails = doc.get("visitorEmails") or []
-        return to_item(
-            {
-                "token": doc["token"],
-                "_id": doc["_id"],
-                "ts": doc.get("ts"),
-                "phone": phones[0].get("phoneNumber") if phones else None,
-                "email": emails[0].get("address") if emails else None,
-                "doc": dump_document(doc),
-            }
-        )
+        phone = phones[0].get("phoneNumber") if phones else None
+        email = index_email(emails[0].get("address") or "") if emails else None
+        return {
+            "ts": doc.get("ts"),
+            "phone": phone if usable_key(phone) else None,
+            "email": email if usable_key(email) else None,
+            "doc": dump_document(doc),
+        }
 
     def get(self, token: str) -> Visitor | None:
         if not usable_key(token):
@@ -64,6 +92,69 @@ class VisitorStore:
                 TableName=self.table, Key=self.key(token), ConsistentRead=True
             ).get("Item")
         return self.decode(item) if item else None
+
+    def get_record(self, token: str) -> VisitorRecord | None:
+        if not usable_key(token):
+            return None
+        with datastore_errors():
+            item = self.client.get_item(
+                TableName=self.table, Key=self.key(token), ConsistentRead=True
+            ).get("Item")
+        visitor = self.decode(item) if item else None
+        if item is None or visitor is None:
+            return None
+        return VisitorRecord(
+            visitor=visitor,
+            doc_text=item["doc"]["S"],
+            open_room_id=item.get("openRoomId", {}).get("S"),
+            last_room_id=item.get("lastRoomId", {}).get("S"),
+        )
+
+    def tokens_by_phone(self, phone: str) -> list[str]:
+        """Tokens of the visitors whose first phone number is `phone`, oldest first."""
+        return self._tokens_by(PHONE_INDEX, "phone", phone)
+
+    def tokens_by_email(self, email: str) -> list[str]:
+        """Tokens of the visitors whose first email is `email` (trimmed, lower-cased), oldest
+        first."""
+        return self._tokens_by(EMAIL_INDEX, "email", index_email(email))
+
+    def _tokens_by(self, index: str, attribute: str, value: str) -> list[str]:
+        if not usable_key(value):
+            return []
+        request = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": "#key = :value",
+            "ExpressionAttributeNames": {"#key": attribute},
+            "ExpressionAttributeValues": {":value": {"S": value}},
+            "ScanIndexForward": True,  # by `ts`, the index's sort key
+        }
+        tokens: list[str] = []
+        with datastore_errors():
+            for page in self.client.get_paginator("query").paginate(**request):
+                tokens.extend(item["token"]["S"] for item in page["Items"])
+        return tokens
+
+    def replace_doc(self, record: VisitorRecord, doc: dict[str, Any]) -> None:
+        """Rewrite the visitor's document (same token) if it is still the one read."""
+        values = {k: v for k, v in self.index_keys(doc).items() if v is not None}
+        assignments = ", ".join(f"#{name} = :{name}" for name in values)
+        with datastore_errors():
+            try:
+                self.client.update_item(
+                    TableName=self.table,
+                    Key=self.key(record.visitor.token),
+                    UpdateExpression=f"SET {assignments}",
+                    ConditionExpression="#doc = :read",
+                    ExpressionAttributeNames={f"#{name}": name for name in values},
+                    ExpressionAttributeValues={
+                        ":read": {"S": record.doc_text},
+                        **{f":{name}": {"S": value} for name, value in values.items()},
+                    },
+                )
+            except self.client.exceptions.ConditionalCheckFailedException as error:
+                raise VisitorWriteConflict() from error
 
     def create(self, doc: dict[str, Any]) -> None:
         with datastore_errors():

@@ -1,0 +1,262 @@
+"""Registering, finding and erasing visitors (call-lifecycle §2, §3, §5).
+
+Which visitor a registration is for: the one with its token; else the oldest whose phone is the one
+sent (its token kept); else the oldest whose email is the one sent (its token replaced: the item
+moves, its open room following); else a new one. Every write is conditional on what was read; a lost
+race re-reads and tries again, so concurrent registrations of one token make one visitor.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from voip_core.errors import ApiError, ServiceUnavailable
+from voip_core.store.counters import CounterStore
+from voip_core.store.rooms import RoomStore, RoomWriteConflict
+from voip_core.store.visitor_transactions import VisitorTransactions
+from voip_core.store.visitors import (
+    VisitorExists,
+    VisitorRecord,
+    VisitorStore,
+    VisitorWriteConflict,
+    index_email,
+)
+from voip_core.timeutil import Clock, iso_from_ms
+from voip_core.visitor_check import Registration
+from voip_core.visitors import (
+    merged_livechat_data,
+    new_visitor_document,
+    next_guest_username,
+    updated_visitor_document,
+)
+
+if TYPE_CHECKING:
+    from voip_core.services import Services
+
+# Pauses (seconds) before trying again after a lost conditional write; then 503.
+CONFLICT_BACKOFF = (0.0, 0.01, 0.025, 0.05, 0.1, 0.2)
+_CONFLICTS = (VisitorWriteConflict, VisitorExists, RoomWriteConflict)
+
+
+def invalid_token() -> ApiError:
+    return ApiError({"success": False, "error": "[invalid-token]", "errorType": "invalid-token"})
+
+
+def has_open_rooms() -> ApiError:
+    return ApiError(
+        {
+            "success": False,
+            "error": "Cannot remove visitors with opened rooms [visitor-has-open-rooms]",
+            "errorType": "visitor-has-open-rooms",
+        }
+    )
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a registration reads first, in one round trip: the visitor with its token, and the
+    tokens of those with its phone and its email (from the indexes, oldest first)."""
+
+    by_token: VisitorRecord | None
+    phone_tokens: tuple[str, ...] = ()
+    email_tokens: tuple[str, ...] = ()
+
+
+def _first_phone(doc: dict[str, Any]) -> str | None:
+    phones = doc.get("phone") or []
+    return phones[0].get("phoneNumber") if phones else None
+
+
+def _first_email(doc: dict[str, Any]) -> str | None:
+    emails = doc.get("visitorEmails") or []
+    return index_email(emails[0].get("address") or "") if emails else None
+
+
+def _same_but_updated_at(left: dict[str, Any], right: dict[str, Any]) -> bool:
+    def without_time(doc: dict[str, Any]) -> list[tuple[str, Any]]:
+        return [(key, value) for key, value in doc.items() if key != "_updatedAt"]
+
+    return without_time(left) == without_time(right)
+
+
+def registration_changes(
+    registration: Registration, token: str, doc: dict[str, Any]
+) -> dict[str, Any]:
+    """What every registration sets on the visitor it matched (besides `_updatedAt`)."""
+    changes: dict[str, Any] = {"status": "online", "token": token}
+    if registration.name:
+        changes["name"] = registration.name
+    if registration.phone:
+        changes["phone"] = [{"phoneNumber": registration.phone}]
+    if registration.email:
+        changes["visitorEmails"] = [{"address": registration.email}]
+    if registration.department:
+        changes["department"] = registration.department
+    if registration.custom_fields:
+        changes["livechatData"] = merged_livechat_data(
+            doc.get("livechatData"),
+            ((f.key, f.value, f.overwrite) for f in registration.custom_fields),
+        )
+    return changes
+
+
+class VisitorService:
+    def __init__(
+        self,
+        visitors: VisitorStore,
+        rooms: RoomStore,
+        transactions: VisitorTransactions,
+        counters: CounterStore,
+        clock: Clock,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.visitors = visitors
+        self.rooms = rooms
+        self.transactions = transactions
+        self.counters = counters
+        self.clock = clock
+        self.sleep = sleep
+
+    @classmethod
+    def of(cls, services: Services) -> VisitorService:
+        tables = services.settings.tables
+        return cls(
+            visitors=services.visitors,
+            rooms=services.rooms,
+            transactions=VisitorTransactions(
+                services.visitors.client, tables.visitors, tables.rooms
+            ),
+            counters=services.counters,
+            clock=services.clock,
+        )
+
+    # --- register -----------------------------------------------------------------------------
+
+    def look_up(self, registration: Registration) -> Lookup:
+        """The token read and the index queries, in parallel."""
+        if not registration.phone and not registration.email:
+            return Lookup(self.visitors.get_record(registration.token))
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            phones = pool.submit(self._tokens, self.visitors.tokens_by_phone, registration.phone)
+            emails = pool.submit(self._tokens, self.visitors.tokens_by_email, registration.email)
+            by_token = self.visitors.get_record(registration.token)
+            return Lookup(by_token, phones.result(), emails.result())
+
+    @staticmethod
+    def _tokens(query: Callable[[str], list[str]], value: str | None) -> tuple[str, ...]:
+        return tuple(query(value)) if value else ()
+
+    def register(self, registration: Registration, lookup: Lookup | None = None) -> dict[str, Any]:
+        """The visitor document after this registration."""
+        lost_race = False
+        for pause in CONFLICT_BACKOFF:
+            if pause:
+                self.sleep(pause)
+            current = lookup if lookup is not None else self.look_up(registration)
+            lookup = None
+            try:
+                return self._register(registration, current, lost_race)
+            except _CONFLICTS:
+                lost_race = True
+        raise ServiceUnavailable()
+
+    def _register(
+        self, registration: Registration, lookup: Lookup, lost_race: bool
+    ) -> dict[str, Any]:
+        if lookup.by_token is not None:
+            return self._update(lookup.by_token, registration, registration.token, lost_race)
+        record = self._oldest(lookup.phone_tokens, _first_phone, registration.phone)
+        if record is not None:
+            return self._update(record, registration, record.visitor.token, lost_race)
+        record = self._oldest(lookup.email_tokens, _first_email, registration.email)
+        if record is not None:
+            if record.visitor.token == registration.token:
+                return self._update(record, registration, registration.token, lost_race)
+            return self._move(record, registration)
+        return self._create(registration)
+
+    def _oldest(
+        self,
+        tokens: tuple[str, ...],
+        value_of: Callable[[dict[str, Any]], str | None],
+        wanted: str | None,
+    ) -> VisitorRecord | None:
+        """The first of `tokens` (oldest first) that still has `wanted`, read consistently: an
+        index may lag behind the table."""
+        for token in tokens:
+            record = self.visitors.get_record(token)
+            if record is not None and value_of(record.visitor.doc) == wanted:
+                return record
+        return None
+
+    def _update(
+        self, record: VisitorRecord, registration: Registration, token: str, lost_race: bool
+    ) -> dict[str, Any]:
+        current = record.visitor.doc
+        changes = registration_changes(registration, token, current)
+        doc = updated_visitor_document(current, changes, self.clock())
+        if lost_race and _same_but_updated_at(doc, current):
+            return current  # a concurrent request just wrote exactly this
+        self.visitors.replace_doc(record, doc)
+        return doc
+
+    def _move(self, record: VisitorRecord, registration: Registration) -> dict[str, Any]:
+        current = record.visitor.doc
+        changes = registration_changes(registration, registration.token, current)
+        doc = updated_visitor_document(current, changes, self.clock())
+        self.transactions.move(record, doc)
+        return doc
+
+    def create(self, registration: Registration) -> dict[str, Any]:
+        """A new visitor only, as a registration creates one (`voip-admin create-visitor`);
+        VisitorExists when the token is taken. No phone or email matching."""
+        return self._create(registration)
+
+    def _create(self, registration: Registration) -> dict[str, Any]:
+        username = registration.username or next_guest_username(self.counters)
+        fields = ((f.key, f.value, f.overwrite) for f in registration.custom_fields)
+        doc = new_visitor_document(
+            registration.token,
+            username,
+            self.clock(),
+            name=registration.name,
+            department=registration.department,
+            phone=registration.phone,
+            email=registration.email,
+            livechat_data=merged_livechat_data(None, fields),
+        )
+        self.visitors.create(doc)
+        return doc
+
+    # --- find, erase --------------------------------------------------------------------------
+
+    def find(self, token: str) -> dict[str, Any]:
+        visitor = self.visitors.get(token)
+        if visitor is None:
+            raise invalid_token()
+        return visitor.doc
+
+    def erase(self, token: str, record: VisitorRecord | None = None) -> dict[str, Any]:
+        """Delete the visitor's rooms and the visitor (its token is free again): `{_id, ts}`."""
+        for pause in CONFLICT_BACKOFF:
+            if pause:
+                self.sleep(pause)
+            current = record if record is not None else self.visitors.get_record(token)
+            record = None
+            if current is None:
+                raise invalid_token()
+            if current.open_room_id is not None:
+                raise has_open_rooms()
+            room_ids = self.rooms.ids_for_visitor(current.visitor.id)
+            if current.last_room_id and current.last_room_id not in room_ids:
+                room_ids.append(current.last_room_id)
+            try:
+                self.transactions.erase(current, room_ids)
+            except RoomWriteConflict:
+                continue
+            return {"_id": current.visitor.id, "ts": iso_from_ms(self.clock())}
+        raise ServiceUnavailable()
