@@ -34,7 +34,7 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, client: Any = None, clock: Clock = system_clock) -> Services:
-        client = client if client is not None else make_client()
+        client = client if client is not None else make_client(settings.dynamodb_endpoint_url)
         tables = settings.tables
         tokens = TokenStore(client, tables.tokens)
         users = UserStore(client, tables.users)

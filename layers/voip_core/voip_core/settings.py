@@ -45,6 +45,8 @@ class Settings:
     rate_limit_exempt_roles: frozenset[str] = frozenset({"admin", "bot", "app"})
     visitor_api_requires_auth: bool = False
     log_level: str = "INFO"
+    # Only for `sam local` (env.json): a DynamoDB reachable from the container. Empty on AWS.
+    dynamodb_endpoint_url: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -74,6 +76,7 @@ class Settings:
             rate_limit_exempt_roles=_role_set(env, "RATE_LIMIT_EXEMPT_ROLES", "admin,bot,app"),
             visitor_api_requires_auth=_boolean(env, "VISITOR_API_REQUIRES_AUTH", False),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+            dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
         )
 
 
