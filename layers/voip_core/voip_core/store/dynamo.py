@@ -96,6 +96,14 @@ def usable_key(value: object) -> bool:
         return False
 
 
+def get_consistent(client: Any, table: str, key: dict[str, Any], value: object) -> Any:
+    """One strongly consistent GetItem; None when absent, or when `value` cannot be a key at all."""
+    if not usable_key(value):
+        return None
+    with datastore_errors():
+        return client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+
+
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 

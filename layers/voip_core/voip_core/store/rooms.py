@@ -13,9 +13,9 @@ from voip_core.store.dynamo import (
     datastore_errors,
     dump_document,
     error_code,
+    get_consistent,
     load_document,
     to_item,
-    usable_key,
 )
 
 VISITOR_INDEX = "visitorId-index"
@@ -55,12 +55,7 @@ class RoomStore:
         )
 
     def get(self, room_id: str) -> Room | None:
-        if not usable_key(room_id):
-            return None
-        with datastore_errors():
-            item = self.client.get_item(
-                TableName=self.table, Key=self.key(room_id), ConsistentRead=True
-            ).get("Item")
+        item = get_consistent(self.client, self.table, self.key(room_id), room_id)
         return self.decode(item) if item else None
 
     def create_open_room(self, doc: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from voip_core.models import User
-from voip_core.store.dynamo import datastore_errors, from_item, to_item, usable_key
+from voip_core.store.dynamo import datastore_errors, from_item, get_consistent, to_item
 
 # A username is unique: a guard item claims it in the same transaction as the user. Meteor ids never
 # contain ':', so the guard's key cannot be a user's id, and it has no username, so it is no user.
@@ -39,12 +39,7 @@ class UserStore:
         )
 
     def get(self, user_id: str) -> User | None:
-        if not usable_key(user_id):
-            return None
-        with datastore_errors():
-            item = self.client.get_item(
-                TableName=self.table, Key=self.key(user_id), ConsistentRead=True
-            ).get("Item")
+        item = get_consistent(self.client, self.table, self.key(user_id), user_id)
         return self.decode(item) if item else None
 
     def create(self, user: User, created_at: str) -> None:

@@ -18,8 +18,8 @@ BATCH_WRITE_SIZE = 25
 UNPROCESSED_BACKOFF = (0.02, 0.05, 0.1, 0.2)
 
 
-def _unchanged(record: VisitorRecord) -> tuple[str, dict[str, Any]]:
-    """A condition that holds only while the item is exactly as read (document and room links)."""
+def _delete_if_unchanged(table: str, record: VisitorRecord) -> dict[str, Any]:
+    """Delete the visitor's item, only while it is exactly as read (document and room links)."""
     clauses = ["#doc = :read"]
     values: dict[str, Any] = {":read": {"S": record.doc_text}}
     for attribute, value in (
@@ -31,7 +31,15 @@ def _unchanged(record: VisitorRecord) -> tuple[str, dict[str, Any]]:
         else:
             clauses.append(f"{attribute} = :{attribute}")
             values[f":{attribute}"] = {"S": value}
-    return " AND ".join(clauses), values
+    return {
+        "Delete": {
+            "TableName": table,
+            "Key": VisitorStore.key(record.visitor.token),
+            "ConditionExpression": " AND ".join(clauses),
+            "ExpressionAttributeNames": {"#doc": "doc"},
+            "ExpressionAttributeValues": values,
+        }
+    }
 
 
 class VisitorTransactions:
@@ -46,7 +54,6 @@ class VisitorTransactions:
         Raises RoomWriteConflict when the visitor changed since it was read, the new token was
         taken meanwhile, or the open room closed.
         """
-        condition, values = _unchanged(record)
         new_token = doc["token"]
         item = to_item(
             {
@@ -57,17 +64,7 @@ class VisitorTransactions:
                 "lastRoomId": record.last_room_id,
             }
         )
-        actions: list[dict[str, Any]] = [
-            {
-                "Delete": {
-                    "TableName": self.visitors_table,
-                    "Key": VisitorStore.key(record.visitor.token),
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": {"#doc": "doc"},
-                    "ExpressionAttributeValues": values,
-                }
-            }
-        ]
+        actions: list[dict[str, Any]] = [_delete_if_unchanged(self.visitors_table, record)]
         open_room = record.visitor.open_room
         if open_room is not None and record.open_room_id is not None:
             moved_room = {**open_room, "v": {**open_room["v"], "token": new_token}}
@@ -108,22 +105,11 @@ class VisitorTransactions:
         overflow = room_ids[MAX_ROOMS_PER_TRANSACTION:]
         for start in range(0, len(overflow), BATCH_WRITE_SIZE):
             self._delete_rooms(overflow[start : start + BATCH_WRITE_SIZE])
-        condition, values = _unchanged(record)
         actions: list[dict[str, Any]] = [
             {"Delete": {"TableName": self.rooms_table, "Key": RoomStore.key(room_id)}}
             for room_id in room_ids[:MAX_ROOMS_PER_TRANSACTION]
         ]
-        actions.append(
-            {
-                "Delete": {
-                    "TableName": self.visitors_table,
-                    "Key": VisitorStore.key(record.visitor.token),
-                    "ConditionExpression": condition,
-                    "ExpressionAttributeNames": {"#doc": "doc"},
-                    "ExpressionAttributeValues": values,
-                }
-            }
-        )
+        actions.append(_delete_if_unchanged(self.visitors_table, record))
         transact_write(self.client, actions)
 
     def _delete_rooms(self, room_ids: list[str]) -> None:

@@ -13,6 +13,7 @@ from voip_core.models import Visitor
 from voip_core.store.dynamo import (
     datastore_errors,
     dump_document,
+    get_consistent,
     load_document,
     to_item,
     usable_key,
@@ -85,21 +86,11 @@ class VisitorStore:
         }
 
     def get(self, token: str) -> Visitor | None:
-        if not usable_key(token):
-            return None
-        with datastore_errors():
-            item = self.client.get_item(
-                TableName=self.table, Key=self.key(token), ConsistentRead=True
-            ).get("Item")
+        item = get_consistent(self.client, self.table, self.key(token), token)
         return self.decode(item) if item else None
 
     def get_record(self, token: str) -> VisitorRecord | None:
-        if not usable_key(token):
-            return None
-        with datastore_errors():
-            item = self.client.get_item(
-                TableName=self.table, Key=self.key(token), ConsistentRead=True
-            ).get("Item")
+        item = get_consistent(self.client, self.table, self.key(token), token)
         visitor = self.decode(item) if item else None
         if item is None or visitor is None:
             return None
