@@ -89,6 +89,9 @@ def template_environment(template: dict[str, Any]) -> dict[str, str]:
     return variables
 
 
+LOCAL_READ_TIMEOUT_SECONDS = "10"
+
+
 def prepare_environment(
     template: dict[str, Any], dynamodb_url: str, environ: dict[str, str] | None = None
 ) -> dict[str, str]:
@@ -100,6 +103,9 @@ def prepare_environment(
         if not env.get(name):
             env[name] = value
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or REGION_FALLBACK
+    # One moto server answers every request in turn: under concurrent load a call can wait well
+    # beyond the 1 s read timeout tuned for DynamoDB (store/dynamo.py), and time out for no fault.
+    env.setdefault("DYNAMODB_READ_TIMEOUT_SECONDS", LOCAL_READ_TIMEOUT_SECONDS)
     env.update(
         {
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb_url,

@@ -44,6 +44,8 @@ def make_client(endpoint_url: str | None = None, region_name: str | None = None)
     botocore's `max_attempts` would mean 3 *retries*) bound one call at 7.5 s with backoff, so the
     longest path (3 calls in series) fits the function's 25 s timeout. botocore also honours
     AWS_ENDPOINT_URL_DYNAMODB: that is how the local stack and the CLI point it elsewhere.
+    DYNAMODB_READ_TIMEOUT_SECONDS is for the local stack only, whose single moto server queues
+    concurrent requests far beyond DynamoDB's latency; the template never sets it.
     """
     import botocore.session
     from botocore.config import Config
@@ -52,7 +54,7 @@ def make_client(endpoint_url: str | None = None, region_name: str | None = None)
     session.register_component("data_loader", _dynamodb_only_loader(session))
     config = Config(
         connect_timeout=0.5,
-        read_timeout=1.0,
+        read_timeout=float(os.environ.get("DYNAMODB_READ_TIMEOUT_SECONDS") or 1.0),
         retries={"mode": "standard", "total_max_attempts": 3},
         tcp_keepalive=True,
         max_pool_connections=16,

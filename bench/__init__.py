@@ -1,0 +1,1 @@
+"""`make bench`: round trips, cold start, CPU per request, local throughput and cost."""
