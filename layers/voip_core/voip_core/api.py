@@ -52,7 +52,7 @@ def handle(services: Services, request: HttpRequest) -> HttpResponse:
         )
         return response
     except Exception:
-        logger.exception("unexpected failure", extra={"route": request.route_key})
+        logger.exception("unexpected failure", extra={"route": request.route_key, "status": 500})
         return HttpResponse(500, dict(INTERNAL_ERROR_BODY), response_headers)
     response.headers = {**response_headers, **response.headers}
     logger.info("request handled", extra={"route": request.route_key, "status": response.status})

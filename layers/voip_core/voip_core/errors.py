@@ -86,4 +86,19 @@ class ServiceUnavailable(ApiError):
         super().__init__({"success": False, "error": "Service unavailable, try again"})
 
 
+class PayloadTooLarge(ApiError):
+    """A document would exceed what one DynamoDB item can hold (Rocket.Chat has no such limit)."""
+
+    status = 413
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "success": False,
+                "error": "Request too large to store [error-request-too-large]",
+                "errorType": "error-request-too-large",
+            }
+        )
+
+
 INTERNAL_ERROR_BODY: dict[str, Any] = {"success": False, "error": "Internal server error"}

@@ -13,11 +13,13 @@ from typing import Any
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-from voip_core.errors import ServiceUnavailable
+from voip_core.errors import PayloadTooLarge, ServiceUnavailable
 
 # Partition keys longer than this are refused by DynamoDB with a ValidationException; a request that
 # carries one cannot match anything, so it is answered without asking.
 MAX_KEY_BYTES = 2048
+# Two documents (a visitor's and its open room's copy) and a few key attributes share one item.
+MAX_DOCUMENT_BYTES = 180_000
 
 UNAVAILABLE_CODES = frozenset(
     {
@@ -183,8 +185,15 @@ def from_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def dump_document(document: dict[str, Any]) -> str:
     """Documents are stored as JSON text: DynamoDB maps do not keep key order, Rocket.Chat's clients
-    compare bodies as text, and JSON keeps numbers such as 226.4365 exactly as they came."""
-    return json.dumps(document, separators=(",", ":"))
+    compare bodies as text, and JSON keeps numbers such as 226.4365 exactly as they came.
+
+    Refused before anything is written when it could not be stored: a visitor item holds its own
+    document and a copy of its open room, and an item is at most 400 KB.
+    """
+    text = json.dumps(document, separators=(",", ":"))  # ASCII: one byte a character
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise PayloadTooLarge()
+    return text
 
 
 def load_document(text: str) -> dict[str, Any]:
