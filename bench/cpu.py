@@ -93,8 +93,9 @@ def botocore_call(get_items: dict[str, Any], request_items: dict[str, Any]) -> C
 def _kinds(given: dict[str, Any], stub: Any) -> dict[str, Callable[[], Any]]:
     from voip_core.services import Services
     from voip_core.settings import Settings
+    from voip_local.functions import LambdaContext
 
-    from bench.world import LambdaContext, load_app, silence_logs
+    from bench.world import load_app, silence_logs
 
     app: Any = load_app("http://127.0.0.1:9")
     silence_logs(app)

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from voip_local.functions import LambdaContext
+
 from bench.stats import mode, summarize
-from bench.world import LambdaContext, RequestPath, check_answer
+from bench.world import RequestPath, check_answer
 
 
 @dataclass

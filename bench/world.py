@@ -17,6 +17,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
+from voip_local.functions import LambdaContext
+
 ROOT = Path(__file__).resolve().parents[1]
 APP_PATH = ROOT / "functions" / "voip_room" / "app.py"
 EVENT_TEMPLATE = ROOT / "events" / "voip_room_create.json"
@@ -72,14 +74,6 @@ def silence_logs(module: ModuleType) -> None:
     """Keep the handler's JSON log lines (still formatted: that is real work) off the terminal."""
     handler = module.logger.registered_handler
     handler.setStream(open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the process
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "VoipRoomFunction"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:VoipRoomFunction"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 
 
 _source_ips = itertools.count(1)

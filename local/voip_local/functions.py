@@ -124,11 +124,11 @@ def prepare_environment(
 class LambdaContext:
     """The attributes and method of Lambda's context object that handlers and Powertools use."""
 
-    function_name: str
-    memory_limit_in_mb: int
-    invoked_function_arn: str
-    aws_request_id: str
-    deadline_ms: int
+    function_name: str = "VoipRoomFunction"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:VoipRoomFunction"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+    deadline_ms: int = 2**62  # tests and benchmarks: no deadline
     function_version: str = "$LATEST"
     log_group_name: str = ""
     log_stream_name: str = "local"

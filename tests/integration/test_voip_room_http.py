@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.expected import ROOM_KEYS
 from tests.integration.conftest import LocalStack, Reply, run_admin
 
 pytestmark = pytest.mark.integration
@@ -18,31 +19,6 @@ FORBIDDEN = (
     '{"success":false,"error":"User does not have the permissions required for this action'
     ' [error-unauthorized]"}'
 )
-ROOM_KEYS = [
-    "_id",
-    "msgs",
-    "usersCount",
-    "lm",
-    "name",
-    "fname",
-    "t",
-    "ts",
-    "departmentId",
-    "v",
-    "servedBy",
-    "open",
-    "waitingResponse",
-    "source",
-    "queuedAt",
-    "callStarted",
-    "queue",
-    "uids",
-    "autoTranslateLanguage",
-    "livechatData",
-    "u",
-    "direction",
-    "_updatedAt",
-]
 ONE_OF = "must match exactly one schema in oneOf"
 
 

@@ -22,6 +22,7 @@ from voip_core.services import Services
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
 from voip_core.visitors import new_visitor_document
+from voip_local.functions import LambdaContext
 from voip_local.template import create_tables
 
 from tests.conftest import ROOT, load_event
@@ -73,14 +74,6 @@ def _load_app() -> ModuleType:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
-
-
-@dataclass
-class LambdaContext:
-    function_name: str = "VoipRoomFunction"
-    memory_limit_in_mb: int = 512
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:VoipRoomFunction"
-    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e812345678"
 
 
 @dataclass

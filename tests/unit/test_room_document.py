@@ -10,36 +10,11 @@ import pytest
 from voip_core.ids import random_id
 from voip_core.services import Services
 
+from tests.expected import ROOM_KEYS
 from tests.unit.conftest import Actors, Api, FakeClock, js_stringify
 
 ID_PATTERN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$")
 CREATED = "2024-05-01T12:00:01.234Z"
-
-ROOM_KEYS = [
-    "_id",
-    "msgs",
-    "usersCount",
-    "lm",
-    "name",
-    "fname",
-    "t",
-    "ts",
-    "departmentId",
-    "v",
-    "servedBy",
-    "open",
-    "waitingResponse",
-    "source",
-    "queuedAt",
-    "callStarted",
-    "queue",
-    "uids",
-    "autoTranslateLanguage",
-    "livechatData",
-    "u",
-    "direction",
-    "_updatedAt",
-]
 
 
 @pytest.fixture
