@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 from voip_core.errors import ApiError
+from voip_core.jsjson import escape_lone_surrogates
 
 from voip_admin.inputs import (
     CloseRoom,
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _fail(f"voip-admin {args.command}: {error}", EXIT_USAGE)
     except (BotoCoreError, ClientError, ApiError) as error:
         _fail(f"voip-admin {args.command}: datastore error: {error}", EXIT_UNAVAILABLE)
-    sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    sys.stdout.write(escape_lone_surrogates(json.dumps(result, ensure_ascii=False)) + "\n")
     return 0
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
 from voip_core.accounts import Accounts, UnknownUser
 from voip_core.errors import ApiError
 from voip_core.services import Services
 from voip_core.settings import Settings, SettingsError, TableNames
-from voip_core.store.dynamo import make_client
+from voip_core.store.dynamo import error_code, make_client
 from voip_core.store.tokens import DuplicateTokenName
 from voip_core.store.users import DuplicateUsername
 from voip_core.store.visitors import VisitorExists
@@ -38,16 +39,26 @@ def connect(endpoint_url: str | None, region: str | None, stack_name: str | None
         settings = Settings.from_env()
     except SettingsError as error:
         raise UsageError(str(error)) from error
-    if stack_name:
-        settings = _with_stack_tables(settings, stack_name, region)
-    return Provisioning(Services.build(settings, make_client(endpoint_url, region)))
+    try:
+        if stack_name:
+            settings = _with_stack_tables(settings, stack_name, region)
+        client = make_client(endpoint_url, region)
+    except ValueError as error:  # botocore: "Invalid endpoint: ...", a malformed region name
+        raise UsageError(str(error)) from error
+    return Provisioning(Services.build(settings, client))
 
 
 def _with_stack_tables(settings: Settings, stack_name: str, region: str | None) -> Settings:
     import boto3
 
     cloudformation = boto3.client("cloudformation", region_name=region)
-    stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        # CloudFormation's answer for a stack that does not exist (or a name that cannot be one).
+        if error_code(error) == "ValidationError":
+            raise UsageError(error.response["Error"].get("Message") or stack_name) from error
+        raise
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
     missing = [key for key in _OUTPUTS if key not in outputs]
     if missing:
@@ -159,7 +170,7 @@ class Provisioning:
             raise UsageError(str(error.body.get("error"))) from error
 
     def create_tables(self, template: str | None) -> dict[str, Any]:
-        from voip_local.template import TEMPLATE_PATH, create_tables, load_template, table_names
+        from voip_local.template import TEMPLATE_PATH, create_tables, table_names
 
         path = Path(template) if template else TEMPLATE_PATH
         if not path.is_file():
@@ -167,6 +178,26 @@ class Provisioning:
         client = self.services.tokens.client
         return {
             "created": create_tables(
-                client, table_names(self.services.settings), load_template(path)
+                client, table_names(self.services.settings), _read_template(path)
             )
         }
+
+
+def _read_template(path: Path) -> dict[str, Any]:
+    """The template, once every table in it could be asked for: nothing is created from a file
+    that is not one."""
+    import yaml
+    from voip_local.template import create_table_request, load_template, table_definitions
+
+    reason = f"not a template with DynamoDB tables: {path}"
+    try:
+        template = load_template(path)
+        # An empty file loads as None, which table_definitions() would take for "the default".
+        tables = table_definitions(template) if isinstance(template, dict) else {}
+        for logical_id, properties in tables.items():
+            create_table_request(logical_id, properties)
+    except (OSError, ValueError, yaml.YAMLError, TypeError, KeyError, AttributeError) as error:
+        raise UsageError(reason) from error
+    if not tables:
+        raise UsageError(reason)
+    return template

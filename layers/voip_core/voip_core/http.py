@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from voip_core.jsjson import escape_lone_surrogates
+
 # Spec §8: on every response.
 TRANSPORT_HEADERS = {
     "Content-Type": "application/json",
@@ -32,8 +34,11 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     def body_text(self) -> str:
-        """As JSON.stringify writes it: compact, keys in insertion order, non-ASCII as is."""
-        return json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+        """As JSON.stringify writes it: compact, keys in insertion order, non-ASCII as is, lone
+        surrogates escaped."""
+        return escape_lone_surrogates(
+            json.dumps(self.body, separators=(",", ":"), ensure_ascii=False)
+        )
 
     def all_headers(self) -> dict[str, str]:
         return {**TRANSPORT_HEADERS, **self.headers}

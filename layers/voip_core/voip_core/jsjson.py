@@ -93,9 +93,14 @@ def js_key_order(keys: list[str]) -> list[str]:
     return sorted(indices, key=int) + others
 
 
+def escape_lone_surrogates(text: str) -> str:
+    """JSON text with every lone surrogate written as `\\udxxx`, as JSON.stringify writes it
+    (Python's json leaves it raw with `ensure_ascii=False`, and raw it is not UTF-8)."""
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def _string(text: str) -> str:
-    encoded = json.dumps(text, ensure_ascii=False)
-    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", encoded)
+    return escape_lone_surrogates(json.dumps(text, ensure_ascii=False))
 
 
 _LITERALS = {None: "null", True: "true", False: "false"}

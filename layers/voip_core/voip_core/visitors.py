@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from voip_core.ids import visitor_id
+from voip_core.jsjson import js_trim
 from voip_core.store.counters import CounterStore
 from voip_core.timeutil import iso_from_ms
 
@@ -71,5 +72,5 @@ def new_visitor_document(  # noqa: PLR0913 - the visitor's optional fields, each
         doc["phone"] = [{"phoneNumber": phone}]
     doc.update({"status": "online", "ts": now, "username": username})
     if email:
-        doc["visitorEmails"] = [{"address": email.strip().lower()}]
+        doc["visitorEmails"] = [{"address": js_trim(email).lower()}]
     return doc

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from voip_core.models import TokenRecord
-from voip_core.store.dynamo import datastore_errors, from_item, to_item
+from voip_core.store.dynamo import cancellation_codes, datastore_errors, from_item, to_item
 
 PERSONAL_ACCESS_TOKEN = "personalAccessToken"  # noqa: S105 - a kind of token, not a secret
 USER_INDEX = "userId-index"
@@ -13,6 +14,8 @@ USER_INDEX = "userId-index"
 # Its key cannot collide with a hash (base64 never contains ':') and it has no userId, so it never
 # authenticates and never shows in the user's index.
 _NAME_GUARD = "pat-name:{user_id}:{name}"
+# Pauses (seconds) before trying a transaction again that overlapped another on the same item.
+CONFLICT_BACKOFF = (0.02, 0.05, 0.1, 0.2)
 
 
 class DuplicateTokenName(Exception):
@@ -69,24 +72,28 @@ class TokenStore:
                 return
             guard = _NAME_GUARD.format(user_id=record.user_id, name=record.name)
             guard_item = {"hashedToken": {"S": guard}, "tokenHash": {"S": record.hashed_token}}
+            guard_put = {
+                "TableName": self.table,
+                "Item": guard_item,
+                "ConditionExpression": condition,
+            }
+            self._put_named(record, [{"Put": put}, {"Put": guard_put}])
+
+    def _put_named(self, record: TokenRecord, actions: list[dict[str, Any]]) -> None:
+        """The token and its name's guard in one transaction. One cancelled because it overlapped
+        another on the same item (a concurrent issue of the name) is tried again, so that it ends
+        as a duplicate, or as issued if the other one failed, rather than as a datastore error."""
+        for pause in (*CONFLICT_BACKOFF, None):
             try:
-                self.client.transact_write_items(
-                    TransactItems=[
-                        {"Put": put},
-                        {
-                            "Put": {
-                                "TableName": self.table,
-                                "Item": guard_item,
-                                "ConditionExpression": condition,
-                            }
-                        },
-                    ]
-                )
+                self.client.transact_write_items(TransactItems=actions)
+                return
             except self.client.exceptions.TransactionCanceledException as error:
-                reasons = error.response.get("CancellationReasons", [])
-                if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                codes = cancellation_codes(error)
+                if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
                     raise DuplicateTokenName(record.name) from error
-                raise
+                if pause is None or "TransactionConflict" not in codes:
+                    raise
+            time.sleep(pause)
 
     def list_for_user(self, user_id: str) -> list[TokenRecord]:
         records: list[TokenRecord] = []

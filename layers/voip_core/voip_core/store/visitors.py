@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from voip_core.jsjson import js_trim
 from voip_core.models import Visitor
 from voip_core.store.dynamo import (
     datastore_errors,
@@ -42,8 +43,9 @@ class VisitorRecord:
 
 
 def index_email(address: str) -> str:
-    """The email-index's form of an address: trimmed and lower-cased (the email match's rule)."""
-    return address.strip().lower()
+    """The email-index's form of an address: trimmed as JavaScript trims it and lower-cased (the
+    email match's rule)."""
+    return js_trim(address).lower()
 
 
 class VisitorStore:
