@@ -117,6 +117,30 @@ def test_timeout_fits_three_dynamodb_calls_under_api_gateway_limit() -> None:
     assert 3 * worst_dynamodb_call_seconds() + 1 <= timeout
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "RateLimitRequests",
+        "RateLimitRoomCloseRequests",
+        "RateLimitVisitorRegisterRequests",
+        "RateLimitVisitorGetRequests",
+        "RateLimitVisitorDeleteRequests",
+        "RateLimitWindowSeconds",
+    ],
+)
+def test_rate_limit_parameters_accept_only_whole_numbers(name: str) -> None:
+    """A Number parameter would accept 5.5, which Settings refuses at init: every request would
+    then get API Gateway's bare error instead of an answer."""
+    parameter = PARAMETERS[name]
+    assert parameter["Type"] == "String"
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch(str(parameter["Default"]))
+    for bad in ("5.5", "-1", "", "1e3", " 5"):
+        assert not pattern.fullmatch(bad)
+    environment = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert {"Ref": name} in environment.values()
+
+
 def test_timeout_is_below_api_gateway_limit() -> None:
     assert 20 <= function_setting("Timeout") < 30
 
