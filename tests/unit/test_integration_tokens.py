@@ -210,3 +210,18 @@ def test_unknown_user_is_refused(admin: Admin, services: Services, dynamodb: Any
     ):
         assert "NoSuchUser1234567" in admin.refused(*argv)
     assert scan_tables(dynamodb)[services.settings.tables.tokens] == []
+
+
+def test_revoke_right_after_issue_does_not_wait_for_the_users_index(
+    admin: Admin, agent: dict[str, Any], monkeypatch: pytest.MonkeyPatch, api: Api, calls: Calls
+) -> None:
+    """DynamoDB's index by user is eventually consistent: a token issued a moment ago may not show
+    there yet. Revoking reads the name's guard item instead, consistently."""
+    issued = admin.ok("issue-token", "--user-id", agent["userId"], "--name", "fresh")
+    monkeypatch.setattr("voip_core.store.tokens.TokenStore.list_for_user", lambda *_: [])
+    revoked = admin.ok("revoke-token", "--user-id", agent["userId"], "--name", "fresh")
+    assert revoked == {"userId": agent["userId"], "name": "fresh", "revoked": True}
+    status, _, body = api.call(
+        {"token": "nobody", "agentId": agent["userId"]}, agent["userId"], issued["authToken"]
+    )
+    assert (status, body) == (401, NOT_LOGGED_IN)

@@ -77,11 +77,12 @@ class Accounts:
         return [t for t in self.tokens.list_for_user(user_id) if t.kind == PERSONAL_ACCESS_TOKEN]
 
     def revoke_personal_access_token(self, user_id: str, name: str) -> bool:
-        for record in self.personal_access_tokens(user_id):
-            if record.name == name:
-                self.tokens.delete(record)
-                return True
-        return False
+        self._require_user(user_id)
+        record = self.tokens.personal_access_token(user_id, name)
+        if record is None:
+            return False
+        self.tokens.delete(record)
+        return True
 
     def deactivate(self, user_id: str) -> None:
         """Mark the user inactive and delete every login and integration token of theirs."""

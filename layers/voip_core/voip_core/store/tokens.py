@@ -6,7 +6,13 @@ import time
 from typing import Any
 
 from voip_core.models import TokenRecord
-from voip_core.store.dynamo import cancellation_codes, datastore_errors, from_item, to_item
+from voip_core.store.dynamo import (
+    cancellation_codes,
+    datastore_errors,
+    from_item,
+    get_consistent,
+    to_item,
+)
 
 PERSONAL_ACCESS_TOKEN = "personalAccessToken"  # noqa: S105 - a kind of token, not a secret
 USER_INDEX = "userId-index"
@@ -94,6 +100,18 @@ class TokenStore:
                 if pause is None or "TransactionConflict" not in codes:
                     raise
             time.sleep(pause)
+
+    def personal_access_token(self, user_id: str, name: str) -> TokenRecord | None:
+        """The user's token by that name, read consistently through its name guard (the user's
+        index is eventually consistent: a token issued a moment ago may not show there yet)."""
+        guard = get_consistent(
+            self.client, self.table, self.key(_NAME_GUARD.format(user_id=user_id, name=name)), name
+        )
+        if guard is None:
+            return None
+        token_hash = guard["tokenHash"]["S"]
+        item = get_consistent(self.client, self.table, self.key(token_hash), token_hash)
+        return self.decode(item) if item else None
 
     def list_for_user(self, user_id: str) -> list[TokenRecord]:
         records: list[TokenRecord] = []
