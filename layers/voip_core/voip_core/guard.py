@@ -11,9 +11,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
-from voip_core.auth import Credentials, authenticate, hash_token, read_credentials
+from voip_core.auth import authenticate, hash_token, read_credentials
 from voip_core.http import HttpRequest
 from voip_core.models import User
 from voip_core.permissions import require_role
@@ -27,19 +28,20 @@ _NOBODY = User(id="", username=None)
 _NO_EXEMPT_ROLES: frozenset[str] = frozenset()
 
 
-def admit_caller(  # noqa: PLR0913 - the request, what to read for it, and its route's limit
+def admit_caller(
     services: Services,
     request: HttpRequest,
     *,
-    credentials: Credentials,
-    keys: SnapshotKeys,
+    lookups: SnapshotKeys,
     route: str,
     limit: int,
     response_headers: dict[str, str],
 ) -> tuple[Snapshot, User]:
-    """Read `keys` (which must include the credentials' hashed token and user id), authenticate,
-    and count the request against `route`'s limit; the X-RateLimit-* headers go into
-    `response_headers`."""
+    """Authenticate the caller (401) and count the request against `route`'s limit (429): the
+    caller's token and user are read in the same batch as `lookups`, the route's own keys. The
+    X-RateLimit-* headers go into `response_headers`."""
+    credentials = read_credentials(request.headers)
+    keys = replace(lookups, hashed_token=hash_token(credentials.token), user_id=credentials.user_id)
     now_ms = services.clock()
     hit = services.rate_limiter.start(route, request.source_ip, limit, now_ms)
     try:

@@ -3,7 +3,6 @@ authentication → rate limit → body validation → permission → handler."""
 
 from __future__ import annotations
 
-from voip_core.auth import hash_token, read_credentials
 from voip_core.close_body import CloseRequest, read_close_body
 from voip_core.errors import InvalidParams
 from voip_core.guard import admit_caller
@@ -18,7 +17,6 @@ ROUTE = "POST /api/v1/voip/room.close"
 def close_room(
     services: Services, request: HttpRequest, response_headers: dict[str, str]
 ) -> HttpResponse:
-    credentials = read_credentials(request.headers)
     # Validated now (it reads nothing), reported in its turn: a valid body's visitor and room go
     # into the one batch read with the caller's token and user.
     body: CloseRequest | InvalidParams
@@ -27,9 +25,7 @@ def close_room(
     except InvalidParams as invalid:
         body = invalid
     valid = body if isinstance(body, CloseRequest) else None
-    keys = SnapshotKeys(
-        hashed_token=hash_token(credentials.token),
-        user_id=credentials.user_id,
+    lookups = SnapshotKeys(
         visitor_token=valid.token if valid else None,
         room_id=valid.rid if valid else None,
     )
@@ -37,8 +33,7 @@ def close_room(
     snapshot, user = admit_caller(
         services,
         request,
-        credentials=credentials,
-        keys=keys,
+        lookups=lookups,
         route=ROUTE,
         limit=settings.limits.room_close,
         response_headers=response_headers,

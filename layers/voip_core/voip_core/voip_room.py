@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from voip_core.auth import hash_token, read_credentials
 from voip_core.guard import admit_caller
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.permissions import require_role
@@ -24,11 +23,8 @@ def _as_key(value: Any) -> str | None:
 def create_or_get_room(
     services: Services, request: HttpRequest, response_headers: dict[str, str]
 ) -> HttpResponse:
-    credentials = read_credentials(request.headers)
     query = parse_query(request.raw_query)
-    keys = SnapshotKeys(
-        hashed_token=hash_token(credentials.token),
-        user_id=credentials.user_id,
+    lookups = SnapshotKeys(
         visitor_token=_as_key(query.get("token")),
         room_id=_as_key(query.get("rid")),
         agent_id=None if query.get("rid") else _as_key(query.get("agentId")),
@@ -37,8 +33,7 @@ def create_or_get_room(
     snapshot, user = admit_caller(
         services,
         request,
-        credentials=credentials,
-        keys=keys,
+        lookups=lookups,
         route=ROUTE,
         limit=settings.limits.voip_room,
         response_headers=response_headers,
