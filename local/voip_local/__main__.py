@@ -1,7 +1,9 @@
 """`python -m voip_local` (what `make run` runs): the local stack in the foreground.
 
 Ports come from PORT (default 3000, `sam local start-api`'s) and DYNAMODB_PORT (default 8000), or
-the options; 0 picks a free port. A port in use or a bad setting: one line on stderr, exit 1 or 2.
+the options; 0 picks a free port. Every route's rate limit is off unless set in the environment
+(RATE_LIMIT_*), or LOCAL_RATE_LIMITS=rocketchat applies the template's defaults (Rocket.Chat's).
+A port in use or a bad setting: one line on stderr, exit 1 or 2.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ EXIT_PORT_IN_USE = 1
 EXIT_BAD_SETTING = 2
 
 
-class BadPort(ValueError):
+class BadSetting(ValueError):
     pass
 
 
@@ -27,8 +29,18 @@ def _port(variable: str, default: int) -> int:
     if not raw:
         return default
     if not raw.isdigit() or int(raw) > 65535:
-        raise BadPort(f"{variable} must be a port number (0-65535), got {raw!r}")
+        raise BadSetting(f"{variable} must be a port number (0-65535), got {raw!r}")
     return int(raw)
+
+
+def _rate_limits() -> str:
+    from voip_local.functions import RATE_LIMIT_MODES, RATE_LIMITS_OFF
+
+    raw = os.environ.get("LOCAL_RATE_LIMITS", "").strip().lower() or RATE_LIMITS_OFF
+    if raw not in RATE_LIMIT_MODES:
+        choices = " or ".join(RATE_LIMIT_MODES)
+        raise BadSetting(f"LOCAL_RATE_LIMITS must be {choices}, got {raw!r}")
+    return raw
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -59,12 +71,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else _port("DYNAMODB_PORT", 8000)
             ),
             ready_file=args.ready_file,
+            rate_limits=_rate_limits(),
         )
         Stack(options).run()
     except PortInUse as error:
         sys.stderr.write(f"voip-local: {error}\n")
         return EXIT_PORT_IN_USE
-    except (BadPort, SettingsError, UnsupportedRoute) as error:
+    except (BadSetting, SettingsError, UnsupportedRoute) as error:
         sys.stderr.write(f"voip-local: {error}\n")
         return EXIT_BAD_SETTING
     return 0

@@ -91,17 +91,35 @@ def template_environment(template: dict[str, Any]) -> dict[str, str]:
 
 LOCAL_READ_TIMEOUT_SECONDS = "10"
 
+# LOCAL_RATE_LIMITS: what the local stack does about the routes' rate limits. Over loopback every
+# request comes from 127.0.0.1, so Rocket.Chat's limits (5 a minute on voip/room) would stop a
+# developer within a few requests: "off" (the default) turns off every route's limit that is not
+# set in the environment; "rocketchat" keeps the template's defaults, which are Rocket.Chat's.
+RATE_LIMITS_OFF = "off"
+RATE_LIMITS_ROCKETCHAT = "rocketchat"
+RATE_LIMIT_MODES = (RATE_LIMITS_OFF, RATE_LIMITS_ROCKETCHAT)
+
+
+def is_route_limit(name: str) -> bool:
+    """RATE_LIMIT_REQUESTS and RATE_LIMIT_<ROUTE>_REQUESTS: a route's requests per window."""
+    return name.startswith("RATE_LIMIT") and name.endswith("_REQUESTS")
+
 
 def prepare_environment(
-    template: dict[str, Any], dynamodb_url: str, environ: dict[str, str] | None = None
+    template: dict[str, Any],
+    dynamodb_url: str,
+    environ: dict[str, str] | None = None,
+    rate_limits: str = RATE_LIMITS_OFF,
 ) -> dict[str, str]:
     """Set the process environment the functions and the CLI read: the template's variables (a value
-    already in the environment wins, so `RATE_LIMIT_REQUESTS=0 make run` works), the local
-    DynamoDB endpoint, a region, and credentials that can only ever reach that endpoint."""
+    already in the environment wins, so `RATE_LIMIT_REQUESTS=5 make run` works), every route's
+    rate limit off unless `rate_limits` is "rocketchat", the local DynamoDB endpoint, a region, and
+    credentials that can only ever reach that endpoint."""
     env = os.environ if environ is None else environ
     for name, value in template_environment(template).items():
         if not env.get(name):
-            env[name] = value
+            off = rate_limits == RATE_LIMITS_OFF and is_route_limit(name)
+            env[name] = "0" if off else value
     region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or REGION_FALLBACK
     # One moto server answers every request in turn: under concurrent load a call can wait well
     # beyond the 1 s read timeout tuned for DynamoDB (store/dynamo.py), and time out for no fault.

@@ -56,19 +56,19 @@ def seed(client: Any, settings: Settings) -> DemoData:
     return DemoData(agent["userId"], agent["authToken"], visitor["token"], visitor["username"])
 
 
-def curl_command(api_url: str, demo: DemoData) -> str:
-    """The ready-to-paste request: create (or get) the demo visitor's room as the demo agent."""
-    query = urlencode({"token": demo.visitor_token, "agentId": demo.agent_id})
-    return shlex.join(
-        [
-            "curl",
-            "-s",
-            "-H",
-            f"X-User-Id: {demo.agent_id}",
-            "-H",
-            f"X-Auth-Token: {demo.agent_token}",
-            f"{api_url}{ROUTE_PATH}?{query}",
-        ]
+def export_command(api_url: str, demo: DemoData) -> str:
+    """The shell variables the banner's curl and the README's examples use."""
+    values = {"API": api_url, "USER_ID": demo.agent_id, "AUTH_TOKEN": demo.agent_token}
+    return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in values.items())
+
+
+def curl_command(demo: DemoData) -> str:
+    """The ready-to-paste request: create (or get) the demo visitor's room as the demo agent,
+    after `export_command`'s line."""
+    query = urlencode({"token": demo.visitor_token}) + "&agentId=$USER_ID"
+    return (
+        'curl -sS -H "X-User-Id: $USER_ID" -H "X-Auth-Token: $AUTH_TOKEN"'
+        f' "$API{ROUTE_PATH}?{query}"; echo'
     )
 
 
@@ -89,14 +89,28 @@ class StackInfo:
     startup_seconds: float
 
 
-def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
-    limit = settings.limits.voip_room
-    rate_limit = (
-        f"{limit} requests per {settings.rate_limit_window_seconds} s per client IP"
-        " (RATE_LIMIT_REQUESTS=0 make run turns it off)"
-        if limit
-        else "off"
+def rate_limit_line(settings: Settings) -> str:
+    limits = settings.limits
+    per_route = {
+        "GET voip/room": limits.voip_room,
+        "POST voip/room.close": limits.room_close,
+        "POST livechat/visitor": limits.visitor_register,
+        "GET livechat/visitor": limits.visitor_get,
+        "DELETE livechat/visitor": limits.visitor_delete,
+    }
+    if not any(per_route.values()):
+        return (
+            "off on every route (the local default); Rocket.Chat's limits:"
+            " LOCAL_RATE_LIMITS=rocketchat make run"
+        )
+    counts = ", ".join(f"{route} {limit or 'off'}" for route, limit in per_route.items())
+    return (
+        f"per {settings.rate_limit_window_seconds} s per client IP (here every request comes"
+        f" from 127.0.0.1): {counts}"
     )
+
+
+def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
     admin = (
         f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local {_admin_command()}"
         f" --endpoint-url {info.dynamodb_url}"
@@ -109,11 +123,13 @@ def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
         f" {', '.join(info.tables)})",
         f"  Demo agent    {AGENT_USERNAME}, role {AGENT_ROLE}, user id {demo.agent_id}",
         f"  Demo visitor  token {demo.visitor_token}, username {demo.visitor_username}",
-        f"  Rate limit    {rate_limit}",
+        f"  Rate limits   {rate_limit_line(settings)}",
         "",
-        "Try it: create the demo visitor's call-center room (run it again: the same room, newRoom"
-        " false)",
-        f"  {curl_command(info.api_url, demo)}",
+        "Try it: paste these two lines into a shell. The curl creates the demo visitor's"
+        " call-center room (run it again:",
+        "the same room, newRoom false); the README's examples use the same variables.",
+        f"  {export_command(info.api_url, demo)}",
+        f"  {curl_command(demo)}",
         "",
         "Provision more with the operators' CLI, for example:",
         f"  {admin} create-visitor --token caller-2 --name 'Second Caller'",

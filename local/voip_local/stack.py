@@ -28,6 +28,7 @@ class StackOptions:
     dynamodb_port: int = 8000
     ready_file: Path | None = None  # JSON with the URLs and demo credentials, for scripts and tests
     template_path: Path = TEMPLATE_PATH
+    rate_limits: str = "off"  # LOCAL_RATE_LIMITS: "off", or "rocketchat" (the template's defaults)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Stack:
 
         template = load_template(self.options.template_path)
         dynamodb = LocalDynamoDB(dynamodb_socket)
-        prepare_environment(template, dynamodb.url)
+        prepare_environment(template, dynamodb.url, rate_limits=self.options.rate_limits)
         dynamodb.start()
         try:
             api_server, text, state = self._serve_api(api_socket, template, dynamodb.url, started)

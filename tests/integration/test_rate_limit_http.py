@@ -1,6 +1,7 @@
-"""The rate limit (voip-room.md §7) over real sockets, on a stack of its own with the default limit
-(5 requests per window and client IP). The window is an hour here, so that one test's requests
-fall into one window; the limit is Rocket.Chat's."""
+"""The rate limit (voip-room.md §7) over real sockets, on a stack of its own with Rocket.Chat's
+limits (LOCAL_RATE_LIMITS=rocketchat: the template's defaults, 5 requests per window and client IP
+for voip/room; `make run` alone starts with every limit off). The window is an hour here, so that
+one test's requests fall into one window."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ REFUSED = re.compile(
 @pytest.fixture(scope="module")
 def limited_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     directory: Path = tmp_path_factory.mktemp("limited")
-    with running_stack(directory, {"RATE_LIMIT_WINDOW_SECONDS": str(WINDOW_SECONDS)}) as stack:
+    settings = {"LOCAL_RATE_LIMITS": "rocketchat", "RATE_LIMIT_WINDOW_SECONDS": str(WINDOW_SECONDS)}
+    with running_stack(directory, settings) as stack:
         yield stack
 
 

@@ -1,6 +1,6 @@
 """`python -m voip_local` (what `make run` runs) as a process: the banner's curl works as printed,
-the stack spends no rate-limit quota of its own, it stops cleanly on SIGINT and SIGTERM, and a
-taken port is one line on stderr."""
+every route's rate limit is off unless the developer sets one, it stops cleanly on SIGINT and
+SIGTERM, and a taken port or a bad LOCAL_RATE_LIMITS is one line on stderr."""
 
 from __future__ import annotations
 
@@ -30,15 +30,30 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def fresh_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     """A stack with `make run`'s settings, that no other test has touched."""
-    with running_stack(tmp_path_factory.mktemp("fresh")) as stack:
+    with running_stack(tmp_path_factory.mktemp("fresh"), {"LOCAL_RATE_LIMITS": ""}) as stack:
         yield stack
 
 
-def printed_curl(stack: LocalStack) -> list[str]:
+def banner_line(stack: LocalStack, start: str) -> str:
     lines = stack.output.read_text(encoding="utf-8").splitlines()
-    commands = [line.strip() for line in lines if line.strip().startswith("curl ")]
-    assert len(commands) == 1, lines
-    return shlex.split(commands[0])
+    found = [line.strip() for line in lines if line.strip().startswith(start)]
+    assert len(found) == 1, lines
+    return found[0]
+
+
+def printed_curl(stack: LocalStack) -> list[str]:
+    """The banner's curl, its variables set as the banner's export line sets them."""
+    export = shlex.split(banner_line(stack, "export "))
+    assert export[0] == "export"
+    variables = dict(assignment.split("=", 1) for assignment in export[1:])
+    assert set(variables) == {"API", "USER_ID", "AUTH_TOKEN"}
+    command, _, rest = banner_line(stack, "curl ").partition("; ")
+    assert rest == "echo"
+    arguments = shlex.split(command)
+    for name, value in variables.items():
+        arguments = [argument.replace(f"${name}", value) for argument in arguments]
+    assert "$" not in "".join(arguments)
+    return arguments
 
 
 def run_curl(arguments: list[str]) -> tuple[int, dict[str, str], str]:
@@ -75,8 +90,9 @@ def test_the_printed_curl_creates_then_returns_the_demo_room(fresh_stack: LocalS
     assert created["newRoom"] is True and created["success"] is True
     assert created["room"]["v"]["token"] == fresh_stack.state["visitor"]["token"]
     assert created["room"]["servedBy"]["username"] == fresh_stack.state["agent"]["username"]
-    # The stack sent nothing of its own to the API: the first request has the whole quota.
-    assert (headers["X-RateLimit-Limit"], headers["X-RateLimit-Remaining"]) == ("5", "4")
+    # `make run` limits no route (LOCAL_RATE_LIMITS): no X-RateLimit-* headers. That the stack
+    # spends none of a quota itself is checked with Rocket.Chat's limits (test_rate_limit_http).
+    assert not [name for name in headers if name.lower().startswith("x-ratelimit")]
 
     status, _, again = run_curl(arguments)
     assert status == 200 and json.loads(again) == {**created, "newRoom": False}
@@ -85,7 +101,7 @@ def test_the_printed_curl_creates_then_returns_the_demo_room(fresh_stack: LocalS
 def test_the_token_is_printed_once_and_never_logged(fresh_stack: LocalStack) -> None:
     run_curl(printed_curl(fresh_stack))  # requests have been handled and logged
     log_text = fresh_stack.output.read_text(encoding="utf-8")
-    assert log_text.count(fresh_stack.agent_token) == 1  # in the banner's curl only
+    assert log_text.count(fresh_stack.agent_token) == 1  # in the banner's export line only
     assert '"GET /api/v1/voip/room" 200' in log_text
     # The demo visitor's token: the banner's visitor line and its curl, nowhere else.
     assert log_text.count(fresh_stack.state["visitor"]["token"]) == 2
@@ -139,4 +155,20 @@ def test_a_taken_port_is_one_line_on_stderr(variable: str) -> None:
     assert result.stderr == (
         f"voip-local: port {taken} on 127.0.0.1 is already in use; stop what holds it, or"
         f" choose another port: {variable}={taken + 1} make run\n"
+    )
+
+
+def test_a_bad_local_rate_limits_is_one_line_on_stderr() -> None:
+    result = subprocess.run(
+        stack_command("--port", "0", "--dynamodb-port", "0"),
+        cwd=ROOT,
+        env=stack_env({"LOCAL_RATE_LIMITS": "strict"}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        "voip-local: LOCAL_RATE_LIMITS must be off or rocketchat, got 'strict'\n"
     )
