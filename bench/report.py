@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench import legend
+
 TARGET_COLD_FLOOR = 1.15
 TARGET_COLD_TYPICAL = 0.6
 TARGET_CPU_P50_US = 1000.0
@@ -33,6 +35,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         p50 = cpu["per_kind_us"][worst]["median"]
         checks.append(
             _check(
+                "cpu",
                 "handler CPU p50 ≤ 1 ms (every path)",
                 p50,
                 TARGET_CPU_P50_US,
@@ -46,6 +49,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         ok = all(series.get(name) == count for name, count in TARGET_SERIES.items())
         checks.append(
             {
+                "kind": "round_trips",
                 "target": f"round trips in series {wanted} (get/reuse/create)",
                 "value": got,
                 "pass": ok,
@@ -66,6 +70,7 @@ def _cold_targets(cold: dict[str, Any]) -> list[dict[str, Any]]:
         ratio = cold["ratios"][f"ours/{baseline}"]
         checks.append(
             _check(
+                f"cold_{baseline}",
                 f"cold start ≤ {limit} × {label} (init CPU time)",
                 ratio["init_cpu"]["median"],
                 limit,
@@ -75,8 +80,9 @@ def _cold_targets(cold: dict[str, Any]) -> list[dict[str, Any]]:
     return checks
 
 
-def _check(name: str, value: float, limit: float, detail: str) -> dict[str, Any]:
+def _check(kind: str, name: str, value: float, limit: float, detail: str) -> dict[str, Any]:
     return {
+        "kind": kind,
         "target": name,
         "value": value,
         "limit": limit,
@@ -117,6 +123,7 @@ def _round_trips(results: dict[str, Any]) -> list[str]:
     return [
         f"## DynamoDB round trips per request (moto server over HTTP, {n} requests per path)",
         *_table(header, rows),
+        *legend.legend(legend.ROUND_TRIPS),
         "",
     ]
 
@@ -162,7 +169,7 @@ def _cold_start(results: dict[str, Any]) -> list[str]:
     ]
     for kind in ("ours", "typical"):
         lines += _import_lines(kind, cold["imports"][kind])
-    return [*lines, ""]
+    return [*lines, *legend.legend(legend.COLD_START), ""]
 
 
 def _import_lines(kind: str, profile: dict[str, Any]) -> list[str]:
@@ -188,6 +195,7 @@ def _cpu(results: dict[str, Any]) -> list[str]:
         *_table(["kind", "p50 µs", "p99 µs", "p50 (p10–p90)"], rows),
         f"get (rid): ours/(a) floor {spread(ratios['ours/floor'])}; "
         f"ours/(b) typical {spread(ratios['ours/typical'])}",
+        *legend.legend(legend.CPU),
         "",
     ]
 
@@ -223,6 +231,7 @@ def _load(results: dict[str, Any]) -> list[str]:
         *_table(header, rows),
         f"keep-alive floor at concurrency 1: p50 {stall['median']} ms, p99 {stall['p99']} ms",
         f"function ERROR log lines: {failures or 'none'}",
+        *legend.legend(legend.LOAD),
         "",
     ]
 
@@ -260,6 +269,7 @@ def _cost(results: dict[str, Any]) -> list[str]:
         f"+ ${prices['lambda_arm64_per_gb_second']}/GB-s; DynamoDB on-demand "
         f"${prices['dynamodb_write_request_unit_per_million']}/M WRU, "
         f"${prices['dynamodb_read_request_unit_per_million']}/M RRU. {prices['notes']}",
+        *legend.legend(legend.COST),
         "",
     ]
 
@@ -277,8 +287,11 @@ def _items_line(row: dict[str, Any]) -> str:
 
 def _targets(results: dict[str, Any]) -> list[str]:
     lines = ["## Targets"]
+    quick = bool(results["meta"].get("quick"))
     for check in results["targets"]:
         verdict = "PASS" if check["pass"] else "FAIL"
         detail = f" — {check['detail']}" if check["detail"] else ""
         lines.append(f"{verdict}  {check['target']}: {check['value']}{detail}")
+        if not check["pass"]:
+            lines += legend.failure_advice(check["kind"], quick)
     return [*lines, ""]

@@ -80,6 +80,7 @@ def _meta(started: float, sizes: Sizes) -> dict[str, Any]:
         "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores",
         "seconds": round(time.perf_counter() - started, 1),
         "sizes": sizes.__dict__,
+        "quick": sizes == QUICK,
         "summary": f"{now}, commit {commit or '?'}, harness on Python {python}, "
         f"{platform.machine()} ({len(os.sched_getaffinity(0))} cores)",
     }

@@ -3,6 +3,7 @@ table and writes results.json in the shape the README and the lead read. No timi
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bench import report
 from tests.conftest import ROOT
 
 PATHS = [
@@ -125,3 +127,44 @@ def test_results_carry_no_secret(run: tuple[str, dict[str, Any]]) -> None:
     text = json.dumps(results) + table
     assert "x-auth-token" not in text.lower()
     assert "hashedToken" not in text
+
+
+def _sections(table: str) -> dict[str, list[str]]:
+    sections: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in table.splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line, [])
+        else:
+            current.append(line)
+    return sections
+
+
+def test_every_table_carries_its_legend(run: tuple[str, dict[str, Any]]) -> None:
+    """Readable without the docs: each section ends with indented lines saying what it shows."""
+    table, _ = run
+    for heading, lines in _sections(table).items():
+        if heading.startswith("## Targets"):
+            continue
+        legend = [line for line in lines if line.startswith("  ")]
+        assert legend, f"no legend under {heading}"
+    words = " ".join(table.split())
+    for term in ("RRU / WRU = DynamoDB on-demand", "(a) floor = ", "(b) typical stack = "):
+        assert term in words
+
+
+def test_a_fail_says_what_it_means_and_what_to_do(run: tuple[str, dict[str, Any]]) -> None:
+    _, results = run
+    failing = copy.deepcopy(results)
+    for check in failing["targets"]:
+        check["pass"] = False
+    lines = report.render(failing).splitlines()
+    fails = [index for index, line in enumerate(lines) if line.startswith("FAIL ")]
+    assert len(fails) == len(failing["targets"])
+    for index in fails:
+        advice = lines[index + 1 : index + 6]
+        assert advice[0].startswith("  what it means: "), advice
+        assert any(line.startswith("  what to do: ") for line in advice), advice
+    rendered = " ".join(lines)
+    assert "this was a --quick run" in rendered  # the smoke run is --quick
+    assert "rerunning will not change it" in rendered  # round trips do not depend on load
