@@ -201,11 +201,21 @@ def query_definitions() -> dict[str, dict[str, Any]]:
 
 
 def test_saved_queries_read_the_stacks_log_groups_and_name_real_log_lines() -> None:
+    # The report lines the queries and the init-duration widget read are Lambda's JSON system
+    # lines, written at INFO.
+    logging = RESOURCES["VoipRoomFunction"]["Properties"]["LoggingConfig"]
+    assert (logging["LogFormat"], logging["SystemLogLevel"]) == ("JSON", "INFO")
     definitions = query_definitions()
     names = {render_sub(d["Name"]) for d in definitions.values()}
     assert names == {
         f"\u27e8AWS::StackName\u27e9/{name}"
-        for name in ("slowest-requests", "refusals-by-error-code", "one-request", "cold-starts")
+        for name in (
+            "slowest-requests",
+            "refusals-by-error-code",
+            "one-request",
+            "cold-starts",
+            "failed-invocations",
+        )
     }
     for definition in definitions.values():
         for group in definition["LogGroupNames"]:
@@ -214,4 +224,5 @@ def test_saved_queries_read_the_stacks_log_groups_and_name_real_log_lines() -> N
         for message in re.findall(r'message = "([^"]+)"', query):
             assert message in {"request refused", "unexpected failure", "request handled"}
         for kind in re.findall(r'type = "([^"]+)"', query):
-            assert kind == "platform.report"  # Lambda's JSON report line (LogFormat: JSON)
+            # Lambda's JSON report lines (LogFormat: JSON; at SystemLogLevel INFO)
+            assert kind in ("platform.report", "platform.initReport")

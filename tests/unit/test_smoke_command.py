@@ -126,6 +126,7 @@ def test_a_whole_call_passes_and_leaves_nothing(
     after = scan_tables(dynamodb)
     assert after["VisitorsTable"] == before["VisitorsTable"]
     assert after["RoomsTable"] == before["RoomsTable"]
+    assert after["CountersTable"] == before["CountersTable"], "no guest number taken"
 
 
 @pytest.mark.parametrize("requires_auth", ["false", "true"])
