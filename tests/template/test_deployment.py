@@ -3,6 +3,7 @@ the restored-table parameters docs/operations.md relies on, and samconfig.toml's
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import tomllib
@@ -10,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from voip_local.functions import template_environment
 from voip_local.template import TEMPLATE_PATH, load_template
 
 from tests.template.restorable import RESTORABLE, table_arn, table_name
@@ -131,6 +133,12 @@ def test_a_restore_suffix_points_the_function_at_the_restored_table(table: str) 
     }
     variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert table_name(table) in variables.values()
+    # Resolved as the local stack resolves the template: the suffix names the restored table.
+    variable = next(name for name, value in variables.items() if value == table_name(table))
+    assert template_environment(TEMPLATE)[variable] == table
+    restored = copy.deepcopy(TEMPLATE)
+    restored["Parameters"][f"{table}RestoreSuffix"]["Default"] = "r20250301"
+    assert template_environment(restored)[variable] == f"{table}-r20250301"
 
 
 @pytest.mark.parametrize("table", RESTORABLE)
