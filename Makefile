@@ -71,10 +71,12 @@ tools: $(TOOLS_STAMP)
 build: tools
 	time $(SAM) build
 
-# Offline: `sam validate --lint` needs a region but no credentials; cfn-lint adds the serverless rules.
+# Offline: `sam validate --lint` needs a region but no credentials; cfn-lint adds the serverless rules;
+# then what SAM generates (CodeDeploy's alias update, tags) is checked with the same translator.
 validate: tools
 	$(SAM) validate --lint --region us-east-1
 	$(TOOLS_BIN)/cfn-lint --template template.yaml --append-rules cfn_lint_serverless.rules
+	$(TOOLS_BIN)/python tests/template/transformed_check.py
 
 # The built artifacts' test, which fails (rather than skips) when there is no build to inspect.
 artifacts: install

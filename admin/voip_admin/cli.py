@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from voip_core.errors import ApiError
 from voip_core.jsjson import escape_lone_surrogates
 
+from voip_admin import smoke
 from voip_admin.inputs import (
     CloseRoom,
     CreateUser,
@@ -80,6 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     tables = commands.add_parser("create-tables", help="create template.yaml's tables (local use)")
     tables.add_argument("--template", help="path to template.yaml")
+    smoke.add_parser(commands)
     return parser
 
 
@@ -117,6 +119,8 @@ def _run(provisioning: Provisioning, args: argparse.Namespace) -> dict[str, Any]
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
+        if args.command == "smoke":  # HTTP against a deployed API: no DynamoDB
+            return smoke.run(args)
         provisioning = connect(args.endpoint_url, args.region, args.stack_name)
         result = _run(provisioning, args)
     except ValidationError as error:

@@ -48,7 +48,8 @@ def connect(endpoint_url: str | None, region: str | None, stack_name: str | None
     return Provisioning(Services.build(settings, client))
 
 
-def _with_stack_tables(settings: Settings, stack_name: str, region: str | None) -> Settings:
+def stack_outputs(stack_name: str, region: str | None) -> dict[str, str]:
+    """A deployed stack's outputs by key; UsageError when there is no such stack."""
     import boto3
 
     cloudformation = boto3.client("cloudformation", region_name=region)
@@ -59,7 +60,11 @@ def _with_stack_tables(settings: Settings, stack_name: str, region: str | None) 
         if error_code(error) == "ValidationError":
             raise UsageError(error.response["Error"].get("Message") or stack_name) from error
         raise
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+
+
+def _with_stack_tables(settings: Settings, stack_name: str, region: str | None) -> Settings:
+    outputs = stack_outputs(stack_name, region)
     missing = [key for key in _OUTPUTS if key not in outputs]
     if missing:
         raise UsageError(f"stack {stack_name} has no output {missing[0]}")

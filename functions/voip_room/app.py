@@ -57,7 +57,9 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         request = request_from_event(event)
     except Exception:  # an event API Gateway would never send: still the 500 envelope, not a crash
-        logger.exception("unreadable event")
+        # The route key is the template's ("GET /api/v1/livechat/visitor/{token}"), never a path.
+        route = event.get("routeKey") if isinstance(event, dict) else None
+        logger.exception("unreadable event", extra={"route": str(route or "-"), "status": 500})
         response = HttpResponse(500, dict(INTERNAL_ERROR_BODY))
     else:
         response = handle(services, request)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 import time
 import uuid
@@ -61,19 +62,56 @@ def function_specs(template: dict[str, Any], root: Path = ROOT) -> dict[str, Fun
 
 def resolve_value(value: Any, template: dict[str, Any]) -> str:
     """An environment value as the template gives it, resolved for the local stack: a parameter's
-    default, a resource's logical id (which is what the local stack names its tables), a literal.
+    default, a resource's logical id (which is what the local stack names its tables), a literal,
+    an Fn::If on the template's conditions (with the parameters' defaults), an Fn::Sub of those.
     Any other intrinsic resolves to "" (as `sam local` does), so the code's default applies."""
     if isinstance(value, dict):
-        name = value.get("Ref")
-        if not isinstance(name, str):
-            return ""
-        parameter = (template.get("Parameters") or {}).get(name)
-        if parameter is not None:
-            return str(parameter.get("Default", ""))
-        return name if name in template.get("Resources", {}) else ""
+        return _resolve_intrinsic(value, template)
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)
+
+
+def _resolve_intrinsic(value: dict[str, Any], template: dict[str, Any]) -> str:
+    if "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        chosen = when_true if condition_holds(condition, template) else when_false
+        return resolve_value(chosen, template)
+    if isinstance(value.get("Fn::Sub"), str):
+        return _SUB_NAME.sub(
+            lambda match: resolve_value({"Ref": match[1]}, template), value["Fn::Sub"]
+        )
+    name = value.get("Ref")
+    if not isinstance(name, str):
+        return ""
+    parameter = (template.get("Parameters") or {}).get(name)
+    if parameter is not None:
+        return str(parameter.get("Default", ""))
+    return name if name in template.get("Resources", {}) else ""
+
+
+_SUB_NAME = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+
+
+def condition_holds(name: str, template: dict[str, Any]) -> bool:
+    """A template condition, with every parameter at its default."""
+    return _holds((template.get("Conditions") or {})[name], template)
+
+
+def _holds(node: dict[str, Any], template: dict[str, Any]) -> bool:
+    ((function, arguments),) = node.items()
+    if function == "Condition":
+        return condition_holds(arguments, template)
+    if function == "Fn::Not":
+        return not _holds(arguments[0], template)
+    if function == "Fn::And":
+        return all(_holds(argument, template) for argument in arguments)
+    if function == "Fn::Or":
+        return any(_holds(argument, template) for argument in arguments)
+    if function == "Fn::Equals":
+        left, right = (resolve_value(argument, template) for argument in arguments)
+        return left == right
+    raise ValueError(f"a condition the local stack cannot evaluate: {function}")
 
 
 def template_environment(template: dict[str, Any]) -> dict[str, str]:

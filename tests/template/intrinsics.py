@@ -29,3 +29,16 @@ def parameter_refs(node: Any, parameters: Set[str]) -> set[str]:
         for item in node:
             found |= parameter_refs(item, parameters)
     return found
+
+
+def sub_variables(value: Any) -> dict[str, Any]:
+    """The variable map of an Fn::Sub's list form (empty for the string form)."""
+    sub = value["Fn::Sub"]
+    return {} if isinstance(sub, str) else dict(sub[1])
+
+
+def render_sub(value: Any, marker: str = "\u27e8{}\u27e9") -> str:
+    """An Fn::Sub's text with each ${Name} (a parameter, resource, attribute, pseudo parameter or
+    variable of its map) replaced by `marker` around the name, for parsing what the text holds."""
+    text = sub_text(value)
+    return re.sub(r"\$\{([A-Za-z0-9:.]+)\}", lambda match: marker.format(match[1]), text)

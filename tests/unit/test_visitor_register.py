@@ -355,7 +355,9 @@ def test_a_concurrent_registration_of_the_token_wins_and_both_answer_with_it(
         if not winner:
             other = VisitorService.of(services)
             monkeypatch.setattr(services.visitors, "create", real_create)
-            winner.append(other.register(registration_of({"token": "t-race", "name": "Mary"})))
+            document, created = other.register(registration_of({"token": "t-race", "name": "Mary"}))
+            assert created  # the loser below matched it instead: no two "new" for one token
+            winner.append(document)
         real_create(doc)
 
     monkeypatch.setattr(services.visitors, "create", create_after_a_winner)

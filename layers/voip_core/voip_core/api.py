@@ -55,7 +55,10 @@ def handle(services: Services, request: HttpRequest) -> HttpResponse:
         logger.exception("unexpected failure", extra={"route": request.route_key, "status": 500})
         return HttpResponse(500, dict(INTERNAL_ERROR_BODY), response_headers)
     response.headers = {**response_headers, **response.headers}
-    logger.info("request handled", extra={"route": request.route_key, "status": response.status})
+    logger.info(
+        "request handled",
+        extra={"route": request.route_key, "status": response.status, "outcome": response.outcome},
+    )
     return response
 
 

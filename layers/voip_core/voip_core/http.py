@@ -8,6 +8,26 @@ from typing import Any
 
 from voip_core.jsjson import escape_lone_surrogates
 
+# Each success's `outcome`, by route (template.yaml's metric filters match these strings).
+ROOM_CREATED = "room-created"
+ROOM_REUSED = "room-reused"
+ROOM_FETCHED_BY_RID = "room-fetched-by-rid"
+ROOM_CLOSED = "room-closed"
+VISITOR_REGISTERED_NEW = "visitor-registered-new"
+VISITOR_REGISTERED_MATCHED = "visitor-registered-matched"
+VISITOR_FETCHED = "visitor-fetched"
+VISITOR_ERASED = "visitor-erased"
+OUTCOMES = (
+    ROOM_CREATED,
+    ROOM_REUSED,
+    ROOM_FETCHED_BY_RID,
+    ROOM_CLOSED,
+    VISITOR_REGISTERED_NEW,
+    VISITOR_REGISTERED_MATCHED,
+    VISITOR_FETCHED,
+    VISITOR_ERASED,
+)
+
 # Spec §8: on every response.
 TRANSPORT_HEADERS = {
     "Content-Type": "application/json",
@@ -32,6 +52,9 @@ class HttpResponse:
     status: int
     body: dict[str, Any]
     headers: dict[str, str] = field(default_factory=dict)
+    # What a success did, for the "request handled" log line that the template's metric filters
+    # count (docs/operations.md): one of OUTCOMES. Never sent to the client.
+    outcome: str = field(default="", compare=False)
 
     def body_text(self) -> str:
         """As JSON.stringify writes it: compact, keys in insertion order, non-ASCII as is, lone

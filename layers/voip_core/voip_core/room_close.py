@@ -6,7 +6,7 @@ from __future__ import annotations
 from voip_core.close_body import CloseRequest, read_close_body
 from voip_core.errors import InvalidParams
 from voip_core.guard import admit_caller
-from voip_core.http import HttpRequest, HttpResponse
+from voip_core.http import ROOM_CLOSED, HttpRequest, HttpResponse
 from voip_core.permissions import require_role
 from voip_core.services import Services
 from voip_core.store.snapshot import SnapshotKeys
@@ -44,4 +44,4 @@ def close_room(
     services.room_service.close_for_visitor(
         body.token, body.rid, (snapshot.visitor, snapshot.room), body.tags
     )
-    return HttpResponse(200, {"rid": body.rid, "success": True})
+    return HttpResponse(200, {"rid": body.rid, "success": True}, outcome=ROOM_CLOSED)

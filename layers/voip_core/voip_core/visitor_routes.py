@@ -6,7 +6,14 @@ is on."""
 from __future__ import annotations
 
 from voip_core.guard import PublicGate
-from voip_core.http import HttpRequest, HttpResponse
+from voip_core.http import (
+    VISITOR_ERASED,
+    VISITOR_FETCHED,
+    VISITOR_REGISTERED_MATCHED,
+    VISITOR_REGISTERED_NEW,
+    HttpRequest,
+    HttpResponse,
+)
 from voip_core.services import Services
 from voip_core.visitor_check import Registration, read_registration
 from voip_core.visitor_service import Lookup, VisitorService, invalid_token
@@ -27,8 +34,9 @@ def register_visitor(
         return registration, visitors.look_up(registration)
 
     registration, lookup = gate.then(validate_and_look_up, response_headers)
-    visitor = visitors.register(registration, lookup)
-    return HttpResponse(200, {"visitor": visitor, "success": True})
+    visitor, created = visitors.register(registration, lookup)
+    outcome = VISITOR_REGISTERED_NEW if created else VISITOR_REGISTERED_MATCHED
+    return HttpResponse(200, {"visitor": visitor, "success": True}, outcome=outcome)
 
 
 def get_visitor(
@@ -37,7 +45,7 @@ def get_visitor(
     gate = PublicGate(services, request, GET_ROUTE, services.settings.limits.visitor_get)
     token = request.path_parameters.get("token", "")
     visitor = gate.then(lambda: VisitorService.of(services).find(token), response_headers)
-    return HttpResponse(200, {"visitor": visitor, "success": True})
+    return HttpResponse(200, {"visitor": visitor, "success": True}, outcome=VISITOR_FETCHED)
 
 
 def delete_visitor(
@@ -50,4 +58,4 @@ def delete_visitor(
     if record is None:
         raise invalid_token()
     erased = visitors.erase(token, record)
-    return HttpResponse(200, {"visitor": erased, "success": True})
+    return HttpResponse(200, {"visitor": erased, "success": True}, outcome=VISITOR_ERASED)

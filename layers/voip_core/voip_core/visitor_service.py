@@ -150,8 +150,11 @@ class VisitorService:
     def _tokens(query: Callable[[str], list[str]], value: str | None) -> tuple[str, ...]:
         return tuple(query(value)) if value else ()
 
-    def register(self, registration: Registration, lookup: Lookup | None = None) -> dict[str, Any]:
-        """The visitor document after this registration."""
+    def register(
+        self, registration: Registration, lookup: Lookup | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """The visitor document after this registration, and whether it was created (else an
+        existing visitor matched by token, phone or email)."""
         lost_race = False
         for pause in CONFLICT_BACKOFF:
             if pause:
@@ -166,18 +169,18 @@ class VisitorService:
 
     def _register(
         self, registration: Registration, lookup: Lookup, lost_race: bool
-    ) -> dict[str, Any]:
+    ) -> tuple[dict[str, Any], bool]:
         if lookup.by_token is not None:
-            return self._update(lookup.by_token, registration, registration.token, lost_race)
+            return self._update(lookup.by_token, registration, registration.token, lost_race), False
         record = self._oldest(lookup.phone_tokens, _first_phone, registration.phone)
         if record is not None:
-            return self._update(record, registration, record.visitor.token, lost_race)
+            return self._update(record, registration, record.visitor.token, lost_race), False
         record = self._oldest(lookup.email_tokens, _first_email, registration.email)
         if record is not None:
             if record.visitor.token == registration.token:
-                return self._update(record, registration, registration.token, lost_race)
-            return self._move(record, registration)
-        return self._create(registration)
+                return self._update(record, registration, registration.token, lost_race), False
+            return self._move(record, registration), False
+        return self._create(registration), True
 
     def _oldest(
         self,

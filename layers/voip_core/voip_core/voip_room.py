@@ -6,7 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from voip_core.guard import admit_caller
-from voip_core.http import HttpRequest, HttpResponse
+from voip_core.http import (
+    ROOM_CREATED,
+    ROOM_FETCHED_BY_RID,
+    ROOM_REUSED,
+    HttpRequest,
+    HttpResponse,
+)
 from voip_core.permissions import require_role
 from voip_core.querystring import parse_query
 from voip_core.room_query import validate_room_query
@@ -43,4 +49,8 @@ def create_or_get_room(
     room, is_new = services.room_service.create_or_get(
         room_query, snapshot.visitor, snapshot.room, snapshot.agent
     )
-    return HttpResponse(200, {"room": room, "newRoom": is_new, "success": True})
+    if room_query.wants_existing_room:
+        outcome = ROOM_FETCHED_BY_RID
+    else:
+        outcome = ROOM_CREATED if is_new else ROOM_REUSED
+    return HttpResponse(200, {"room": room, "newRoom": is_new, "success": True}, outcome=outcome)

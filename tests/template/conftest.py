@@ -1,0 +1,24 @@
+"""The unit suite's fixtures (moto, tables from the template, the handler, its log lines), for the
+tests that apply the template's metric filters to the lines the function really writes."""
+
+from tests.unit.conftest import (
+    actors,
+    api,
+    clock,
+    configure,
+    dynamodb,
+    service_logs,
+    services,
+    settings,
+)
+
+__all__ = [
+    "actors",
+    "api",
+    "clock",
+    "configure",
+    "dynamodb",
+    "service_logs",
+    "services",
+    "settings",
+]
