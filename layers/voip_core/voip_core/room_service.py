@@ -54,7 +54,9 @@ class RoomService:
         return self._create(visitor, agent, query.direction or "inbound")
 
     def _create(self, visitor: Visitor, agent: User, direction: str) -> tuple[dict[str, Any], bool]:
-        """One transaction; a lost race returns the winner's room (spec §5 deviation)."""
+        """One transaction; a lost race returns the winner's room (spec §5 deviation). The write
+        holds only while the token is still this visitor's (same `_id`): after an erasure and a new
+        registration of the token, the re-read visitor is the one the room is built from."""
         for pause in CONFLICT_BACKOFF:
             room = new_call_room(random_id(), visitor, agent, direction, self.clock())
             try:

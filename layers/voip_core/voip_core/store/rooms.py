@@ -59,17 +59,20 @@ class RoomStore:
         return self.decode(item) if item else None
 
     def create_open_room(self, doc: dict[str, Any]) -> None:
-        """Put a new open room and link it to its visitor, only if the visitor has no open room."""
+        """Put a new open room and link it to its visitor, only if the token still belongs to the
+        visitor the room was built from (`v._id`: not erased and registered again by someone else
+        meanwhile) and that visitor has no open room."""
         link = {
             "TableName": self.visitors_table,
             "Key": {"token": {"S": doc["v"]["token"]}},
             # lastRoomId: erasure finds the newest room even before the index shows it.
             "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc, lastRoomId = :rid",
-            "ConditionExpression": "attribute_exists(#token) AND attribute_not_exists(openRoomId)",
-            "ExpressionAttributeNames": {"#token": "token"},
+            "ConditionExpression": "#id = :visitor AND attribute_not_exists(openRoomId)",
+            "ExpressionAttributeNames": {"#id": "_id"},
             "ExpressionAttributeValues": {
                 ":rid": {"S": doc["_id"]},
                 ":doc": {"S": dump_document(doc)},
+                ":visitor": {"S": doc["v"]["_id"]},
             },
         }
         put = {
