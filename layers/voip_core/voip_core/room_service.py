@@ -59,6 +59,7 @@ class RoomService:
         registration of the token, the re-read visitor is the one the room is built from."""
         for pause in CONFLICT_BACKOFF:
             room = new_call_room(random_id(), visitor, agent, direction, self.clock())
+            self._ensure_closable(room, visitor)
             try:
                 self.rooms.create_open_room(room)
                 return room, True
@@ -71,6 +72,14 @@ class RoomService:
                 return current.open_room, False
             visitor = current  # no open room yet (the winner is not visible, or it closed): again
         raise ServiceUnavailable()
+
+    def _ensure_closable(self, room: dict[str, Any], visitor: Visitor) -> None:
+        """A room opens only if its closed form (which adds the visitor's username once more) fits
+        one item too, so every open room can be closed, and its visitor then erased: 413 before
+        anything is written otherwise. Registration bounds the fields (visitor_check.py); this
+        covers visitors stored before those bounds."""
+        closed_by = {"_id": visitor.id, "username": visitor.doc.get("username")}
+        self.rooms.ensure_fits(closed_call_room(room, "visitor", closed_by, self.clock()))
 
     def close_for_visitor(
         self,

@@ -54,6 +54,11 @@ class RoomStore:
             }
         )
 
+    @staticmethod
+    def ensure_fits(doc: dict[str, Any]) -> None:
+        """PayloadTooLarge (413) when the document could not be stored."""
+        dump_document(doc)
+
     def get(self, room_id: str) -> Room | None:
         item = get_consistent(self.client, self.table, self.key(room_id), room_id)
         return self.decode(item) if item else None
