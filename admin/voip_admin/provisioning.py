@@ -27,6 +27,7 @@ _OUTPUTS = {
     "RoomsTableName": "rooms",
     "RateLimitsTableName": "rate_limits",
     "CountersTableName": "counters",
+    "VisitorRoomsTableName": "visitor_rooms",
 }
 
 

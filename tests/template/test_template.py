@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from voip_admin.provisioning import _OUTPUTS as ADMIN_OUTPUTS
 from voip_core.store.dynamo import make_client
+from voip_core.store.visitor_erasure import ERASE_CALLS_WITHIN_SECONDS
 from voip_local.template import TEMPLATE_PATH, load_template, table_definitions
 
 from tests.template.intrinsics import parameter_refs, sub_text
@@ -37,7 +38,10 @@ EXPECTED_STATEMENTS: dict[str, tuple[list[str], list[Any]]] = {
         ],
     ),
     "ReReadVisitorAfterLostRace": (["dynamodb:GetItem"], [{"Fn::GetAtt": "VisitorsTable.Arn"}]),
-    "CreateRoom": (["dynamodb:PutItem"], [{"Fn::GetAtt": "RoomsTable.Arn"}]),
+    "CreateRoom": (
+        ["dynamodb:PutItem"],
+        [{"Fn::GetAtt": "RoomsTable.Arn"}, {"Fn::GetAtt": "VisitorRoomsTable.Arn"}],
+    ),
     "LinkOpenRoomToVisitor": (["dynamodb:UpdateItem"], [{"Fn::GetAtt": "VisitorsTable.Arn"}]),
     "CountRequests": (["dynamodb:UpdateItem"], [{"Fn::GetAtt": "RateLimitsTable.Arn"}]),
     "ReReadRoomAfterLostClose": (["dynamodb:GetItem"], [{"Fn::GetAtt": "RoomsTable.Arn"}]),
@@ -56,11 +60,14 @@ EXPECTED_STATEMENTS: dict[str, tuple[list[str], list[Any]]] = {
     "MoveOpenRoomWithVisitor": (["dynamodb:UpdateItem"], [{"Fn::GetAtt": "RoomsTable.Arn"}]),
     "FindVisitorRooms": (
         ["dynamodb:Query"],
-        [{"Fn::Sub": "${RoomsTable.Arn}/index/visitorId-index"}],
+        [
+            {"Fn::GetAtt": "VisitorRoomsTable.Arn"},
+            {"Fn::Sub": "${RoomsTable.Arn}/index/visitorId-index"},
+        ],
     ),
     "EraseVisitorRooms": (
         ["dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
-        [{"Fn::GetAtt": "RoomsTable.Arn"}],
+        [{"Fn::GetAtt": "RoomsTable.Arn"}, {"Fn::GetAtt": "VisitorRoomsTable.Arn"}],
     ),
 }
 
@@ -115,6 +122,14 @@ def test_timeout_fits_three_dynamodb_calls_under_api_gateway_limit() -> None:
     # re-read) make three calls in series, each of which may exhaust its attempts; 1 s is left for
     # the handler itself.
     assert 3 * worst_dynamodb_call_seconds() + 1 <= timeout
+
+
+def test_an_erasure_answers_inside_the_timeout() -> None:
+    """An erasure starts its last DynamoDB call within ERASE_CALLS_WITHIN_SECONDS; that call at its
+    worst, the read before the erasure at its worst, and 1 s for the handler fit the timeout (a
+    longer history is left for the next DELETE, store/visitor_erasure.py)."""
+    worst = worst_dynamodb_call_seconds()
+    assert worst + ERASE_CALLS_WITHIN_SECONDS + worst + 1 <= function_setting("Timeout")
 
 
 @pytest.mark.parametrize(

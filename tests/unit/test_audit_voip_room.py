@@ -139,6 +139,7 @@ OUTPUTS = {
     "RoomsTableName": "RoomsTable",
     "RateLimitsTableName": "RateLimitsTable",
     "CountersTableName": "CountersTable",
+    "VisitorRoomsTableName": "VisitorRoomsTable",
 }
 
 

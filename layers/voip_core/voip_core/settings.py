@@ -23,6 +23,7 @@ class TableNames:
     rooms: str = "RoomsTable"
     rate_limits: str = "RateLimitsTable"
     counters: str = "CountersTable"
+    visitor_rooms: str = "VisitorRoomsTable"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ _TABLE_VARIABLES = {
     "rooms": "ROOMS_TABLE",
     "rate_limits": "RATE_LIMITS_TABLE",
     "counters": "COUNTERS_TABLE",
+    "visitor_rooms": "VISITOR_ROOMS_TABLE",
 }
 
 _LIMIT_VARIABLES = {

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from voip_core.errors import ApiError, ServiceUnavailable
 from voip_core.store.counters import CounterStore
-from voip_core.store.rooms import RoomStore, RoomWriteConflict
+from voip_core.store.rooms import RoomWriteConflict
+from voip_core.store.visitor_erasure import VisitorErasure
 from voip_core.store.visitor_transactions import VisitorTransactions
 from voip_core.store.visitors import (
     VisitorExists,
@@ -108,15 +109,15 @@ class VisitorService:
     def __init__(
         self,
         visitors: VisitorStore,
-        rooms: RoomStore,
         transactions: VisitorTransactions,
+        erasure: VisitorErasure,
         counters: CounterStore,
         clock: Clock,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.visitors = visitors
-        self.rooms = rooms
         self.transactions = transactions
+        self.erasure = erasure
         self.counters = counters
         self.clock = clock
         self.sleep = sleep
@@ -124,12 +125,11 @@ class VisitorService:
     @classmethod
     def of(cls, services: Services) -> VisitorService:
         tables = services.settings.tables
+        client = services.visitors.client
         return cls(
             visitors=services.visitors,
-            rooms=services.rooms,
-            transactions=VisitorTransactions(
-                services.visitors.client, tables.visitors, tables.rooms
-            ),
+            transactions=VisitorTransactions(client, tables.visitors, tables.rooms),
+            erasure=VisitorErasure(client, tables.visitors, services.rooms),
             counters=services.counters,
             clock=services.clock,
         )
@@ -167,8 +167,14 @@ class VisitorService:
     def _register(
         self, registration: Registration, lookup: Lookup, lost_race: bool
     ) -> dict[str, Any]:
-        if lookup.by_token is not None:
-            return self._update(lookup.by_token, registration, registration.token, lost_race)
+        by_token = lookup.by_token
+        if by_token is not None and by_token.erasing:
+            # An erasure of this token was interrupted: it is finished first, then the token is
+            # free for this registration.
+            self.erasure.complete(by_token.visitor, self.erasure.deadline())
+            by_token = None
+        if by_token is not None:
+            return self._update(by_token, registration, registration.token, lost_race)
         record = self._oldest(lookup.phone_tokens, _first_phone, registration.phone)
         if record is not None:
             return self._update(record, registration, record.visitor.token, lost_race)
@@ -189,7 +195,9 @@ class VisitorService:
         index may lag behind the table."""
         for token in tokens:
             record = self.visitors.get_record(token)
-            if record is not None and value_of(record.visitor.doc) == wanted:
+            if record is None or record.erasing:
+                continue
+            if value_of(record.visitor.doc) == wanted:
                 return record
         return None
 
@@ -241,7 +249,10 @@ class VisitorService:
         return visitor.doc
 
     def erase(self, token: str, record: VisitorRecord | None = None) -> dict[str, Any]:
-        """Delete the visitor's rooms and the visitor (its token is free again): `{_id, ts}`."""
+        """Delete the visitor's rooms and the visitor (its token is free again): `{_id, ts}`.
+        Refused with an open room, having written nothing; an erasure interrupted earlier (a
+        crash, a 503, more rooms than one request's time allows) is resumed and finished."""
+        deadline = self.erasure.deadline()
         for pause in CONFLICT_BACKOFF:
             if pause:
                 self.sleep(pause)
@@ -249,14 +260,13 @@ class VisitorService:
             record = None
             if current is None:
                 raise invalid_token()
-            if current.open_room_id is not None:
-                raise has_open_rooms()
-            room_ids = self.rooms.ids_for_visitor(current.visitor.id)
-            if current.last_room_id and current.last_room_id not in room_ids:
-                room_ids.append(current.last_room_id)
-            try:
-                self.transactions.erase(current, room_ids)
-            except RoomWriteConflict:
-                continue
+            if not current.erasing:
+                if current.open_room_id is not None:
+                    raise has_open_rooms()
+                try:
+                    self.erasure.mark(current)
+                except RoomWriteConflict:
+                    continue  # re-read: a room opened, or the token moved
+            self.erasure.complete(current.visitor, deadline)
             return {"_id": current.visitor.id, "ts": iso_from_ms(self.clock())}
         raise ServiceUnavailable()

@@ -17,6 +17,7 @@ from voip_core.store.dynamo import (
     load_document,
     to_item,
 )
+from voip_core.store.visitor_rooms import VisitorRoomIndex
 
 VISITOR_INDEX = "visitorId-index"
 
@@ -26,10 +27,13 @@ class RoomWriteConflict(Exception):
 
 
 class RoomStore:
-    def __init__(self, client: Any, rooms_table: str, visitors_table: str) -> None:
+    def __init__(
+        self, client: Any, rooms_table: str, visitors_table: str, visitor_rooms_table: str
+    ) -> None:
         self.client = client
         self.table = rooms_table
         self.visitors_table = visitors_table
+        self.index = VisitorRoomIndex(client, visitor_rooms_table)
 
     @staticmethod
     def key(room_id: str) -> dict[str, Any]:
@@ -66,13 +70,16 @@ class RoomStore:
     def create_open_room(self, doc: dict[str, Any]) -> None:
         """Put a new open room and link it to its visitor, only if the token still belongs to the
         visitor the room was built from (`v._id`: not erased and registered again by someone else
-        meanwhile) and that visitor has no open room."""
+        meanwhile), that visitor is not being erased, and it has no open room. The room's entry
+        in its visitor's room index is written with it (store/visitor_rooms.py)."""
         link = {
             "TableName": self.visitors_table,
             "Key": {"token": {"S": doc["v"]["token"]}},
-            # lastRoomId: erasure finds the newest room even before the index shows it.
-            "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc, lastRoomId = :rid",
-            "ConditionExpression": "#id = :visitor AND attribute_not_exists(openRoomId)",
+            "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc",
+            "ConditionExpression": (
+                "#id = :visitor AND attribute_not_exists(openRoomId) "
+                "AND attribute_not_exists(erasing)"
+            ),
             "ExpressionAttributeNames": {"#id": "_id"},
             "ExpressionAttributeValues": {
                 ":rid": {"S": doc["_id"]},
@@ -86,7 +93,8 @@ class RoomStore:
             "ConditionExpression": "attribute_not_exists(#id)",
             "ExpressionAttributeNames": {"#id": "_id"},
         }
-        self._transact([{"Put": put}, {"Update": link}])
+        entry = self.index.put_action(doc["v"]["_id"], doc["_id"])
+        self._transact([{"Put": put}, {"Update": link}, entry])
 
     def close_room(self, closed: dict[str, Any], unlink_visitor: bool) -> None:
         """Replace an open room with its closed document; clear the visitor's link if asked."""
@@ -119,7 +127,9 @@ class RoomStore:
         self._transact(items)
 
     def ids_for_visitor(self, visitor_id: str) -> list[str]:
-        """Every room whose `v._id` is this visitor's, through the visitorId-index."""
+        """The rooms whose `v._id` is this visitor's, through the visitorId-index: eventually
+        consistent, so erasure reads it only for rooms written before the visitor's room index
+        existed (an upgraded stack); the index (store/visitor_rooms.py) is what it relies on."""
         room_ids: list[str] = []
         request = {
             "TableName": self.table,

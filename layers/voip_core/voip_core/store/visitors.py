@@ -2,6 +2,9 @@
 
 The copy lets a request that reuses the open room answer from one read; it is written and cleared in
 the same transactions as the room itself (store/rooms.py), so the two never disagree.
+
+A visitor being erased (store/visitor_erasure.py) keeps only its token, `_id` and an `erasing`
+mark until its rooms are gone: it has no document, so every route but DELETE sees no visitor.
 """
 
 from __future__ import annotations
@@ -34,12 +37,13 @@ class VisitorWriteConflict(Exception):
 
 @dataclass(frozen=True)
 class VisitorRecord:
-    """A Visitors item as read: the visitor, and what a conditional rewrite of it must check."""
+    """A Visitors item as read: the visitor, and what a conditional rewrite of it must check.
+    Being erased, its visitor is only `{_id, token}` and `doc_text` is empty."""
 
     visitor: Visitor
     doc_text: str  # the stored `doc`, exactly
     open_room_id: str | None
-    last_room_id: str | None
+    erasing: bool = False
 
 
 def index_email(address: str) -> str:
@@ -92,15 +96,20 @@ class VisitorStore:
         return self.decode(item) if item else None
 
     def get_record(self, token: str) -> VisitorRecord | None:
+        """The item at `token`, a visitor being erased included."""
         item = get_consistent(self.client, self.table, self.key(token), token)
-        visitor = self.decode(item) if item else None
-        if item is None or visitor is None:
+        if item is None:
+            return None
+        if "erasing" in item:
+            stub = Visitor(doc={"_id": item["_id"]["S"], "token": token})
+            return VisitorRecord(visitor=stub, doc_text="", open_room_id=None, erasing=True)
+        visitor = self.decode(item)
+        if visitor is None:
             return None
         return VisitorRecord(
             visitor=visitor,
             doc_text=item["doc"]["S"],
             open_room_id=item.get("openRoomId", {}).get("S"),
-            last_room_id=item.get("lastRoomId", {}).get("S"),
         )
 
     def tokens_by_phone(self, phone: str) -> list[str]:
