@@ -28,6 +28,7 @@ _OUTPUTS = {
     "RateLimitsTableName": "rate_limits",
     "CountersTableName": "counters",
     "VisitorRoomsTableName": "visitor_rooms",
+    "VisitorGuardsTableName": "visitor_guards",
 }
 
 

@@ -76,6 +76,7 @@ _SETTINGS_FIELDS = {
     "RateLimitsTable": "rate_limits",
     "CountersTable": "counters",
     "VisitorRoomsTable": "visitor_rooms",
+    "VisitorGuardsTable": "visitor_guards",
 }
 
 

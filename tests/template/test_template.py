@@ -57,6 +57,11 @@ EXPECTED_STATEMENTS: dict[str, tuple[list[str], list[Any]]] = {
         ["dynamodb:PutItem", "dynamodb:DeleteItem"],
         [{"Fn::GetAtt": "VisitorsTable.Arn"}],
     ),
+    "ReadVisitorGuards": (["dynamodb:BatchGetItem"], [{"Fn::GetAtt": "VisitorGuardsTable.Arn"}]),
+    "WriteVisitorGuards": (
+        ["dynamodb:PutItem", "dynamodb:DeleteItem"],
+        [{"Fn::GetAtt": "VisitorGuardsTable.Arn"}],
+    ),
     "MoveOpenRoomWithVisitor": (["dynamodb:UpdateItem"], [{"Fn::GetAtt": "RoomsTable.Arn"}]),
     "FindVisitorRooms": (
         ["dynamodb:Query"],

@@ -140,6 +140,7 @@ OUTPUTS = {
     "RateLimitsTableName": "RateLimitsTable",
     "CountersTableName": "CountersTable",
     "VisitorRoomsTableName": "VisitorRoomsTable",
+    "VisitorGuardsTableName": "VisitorGuardsTable",
 }
 
 

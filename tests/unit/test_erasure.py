@@ -1,9 +1,9 @@
 """Erasure leaves nothing, or does nothing (issue 11 §4; call-lifecycle §3).
 
 Every room is found with a strongly consistent read (the visitor's room index), whatever the lag of
-the Rooms table's index; an erasure refused because a call arrived changes nothing, however long the
-history; an interrupted one (a crash, a 503, a history longer than one request's time) is finished by
-the next DELETE, or by the next registration of the token."""
+the Rooms table's index; an erasure refused because a call arrived changes nothing, however long
+the history; an interrupted one (a crash, a 503, a history longer than one request's time) is
+finished by the next DELETE, or by the next registration of the token."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from voip_core.store.visitor_erasure import ERASE_CALLS_WITHIN_SECONDS, Deadline
 
 from tests.unit import fault_injection as faults
 from tests.unit.calls import Calls, compact, open_room
-from tests.unit.conftest import Actors, Api, FakeClock, scan_tables
+from tests.unit.conftest import Actors, Api, scan_tables
 
 TOKEN = "t-mary"
 PERSONAL = ("Mary Jones", "+15550100", "mary@example.com", "mary.j")
@@ -125,7 +125,6 @@ def test_a_refused_erasure_of_a_long_history_changes_nothing(
     calls: Calls,
     agent: tuple[str, str],
     services: Services,
-    clock: FakeClock,
     dynamodb: Any,
     wire: faults.WireFaults,
 ) -> None:
@@ -134,7 +133,7 @@ def test_a_refused_erasure_of_a_long_history_changes_nothing(
     mary = register_mary(calls)
     rooms = history(api, calls, agent, 130)
     before = stored(dynamodb, services)
-    rival = Services.build(services.settings, make_client(), clock)
+    rival = Services.build(services.settings, make_client(), services.clock)
     arrived: list[dict[str, Any]] = []
 
     def a_call_arrives_first(request: Any, params: dict[str, Any], forward: Any) -> Any:
@@ -241,7 +240,7 @@ def test_a_history_longer_than_one_request_allows_is_erased_by_the_next_deletes(
     answers = []
     for _ in range(10):
         slow.ends_at = next(seconds) + ERASE_CALLS_WITHIN_SECONDS  # a new request's time
-        status, _, text = calls.delete(TOKEN)
+        status = calls.delete(TOKEN)[0]
         answers.append(status)
         if status != 503:
             break

@@ -24,6 +24,7 @@ class TableNames:
     rate_limits: str = "RateLimitsTable"
     counters: str = "CountersTable"
     visitor_rooms: str = "VisitorRoomsTable"
+    visitor_guards: str = "VisitorGuardsTable"
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ _TABLE_VARIABLES = {
     "rate_limits": "RATE_LIMITS_TABLE",
     "counters": "COUNTERS_TABLE",
     "visitor_rooms": "VISITOR_ROOMS_TABLE",
+    "visitor_guards": "VISITOR_GUARDS_TABLE",
 }
 
 _LIMIT_VARIABLES = {

@@ -9,7 +9,8 @@ from voip_core.guard import PublicGate
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.services import Services
 from voip_core.visitor_check import Registration, read_registration
-from voip_core.visitor_service import Lookup, VisitorService, invalid_token
+from voip_core.visitor_lookup import Lookup
+from voip_core.visitor_service import VisitorService, invalid_token
 
 REGISTER_ROUTE = "POST /api/v1/livechat/visitor"
 GET_ROUTE = "GET /api/v1/livechat/visitor/{token}"

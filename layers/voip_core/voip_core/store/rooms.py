@@ -23,7 +23,12 @@ VISITOR_INDEX = "visitorId-index"
 
 
 class RoomWriteConflict(Exception):
-    """A conditional write lost: another request changed the room or the visitor's link first."""
+    """A conditional write lost: another request changed the room or the visitor's link first.
+    `codes`: the transaction's cancellation reasons, one per action."""
+
+    def __init__(self, *codes: str) -> None:
+        super().__init__(",".join(codes))
+        self.codes = codes
 
 
 class RoomStore:
@@ -156,5 +161,5 @@ def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
             if error_code(error) == "TransactionCanceledException":
                 codes = cancellation_codes(error)
                 if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
-                    raise RoomWriteConflict(",".join(codes)) from error
+                    raise RoomWriteConflict(*codes) from error
             raise

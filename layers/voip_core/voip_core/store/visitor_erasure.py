@@ -1,9 +1,10 @@
 """Erasing a visitor (call-lifecycle §3), in steps that each leave a state a retry completes:
 
 1. Mark: one conditional write, only while the token is still this visitor's and it has no open
-   room, strips the visitor's item to its token, `_id` and an `erasing` mark (its document and
-   index keys go). From then on no route finds the visitor and no room can be created for it (the
-   create's condition, store/rooms.py). An erasure refused here (an open room) has written nothing.
+   room, strips the visitor's item to its token, `_id` and an `erasing` mark: its document and index
+   keys go, and the guards of its phone and email are deleted. From then on no route finds the
+   visitor and no room can be created for it (the create's condition, store/rooms.py). An erasure
+   refused here (an open room) has written nothing.
 2. Rooms: every room id, read consistently from the visitor's room index (and, for rooms written
    before that index existed, from the Rooms table's visitorId-index), deleted in batches: rooms
    first, then their index entries, so an interruption never hides a room from the next try.
@@ -28,6 +29,7 @@ from voip_core.errors import ServiceUnavailable
 from voip_core.models import Visitor
 from voip_core.store.dynamo import datastore_errors, error_code
 from voip_core.store.rooms import RoomStore, transact_write
+from voip_core.store.visitor_guards import GuardStore
 from voip_core.store.visitor_rooms import VisitorRoomIndex
 from voip_core.store.visitors import VisitorRecord, VisitorStore
 
@@ -40,8 +42,12 @@ BATCH_WRITE_SIZE = 25  # BatchWriteItem's limit
 # UnprocessedItems are retried with these pauses (seconds) before the request gives up with 503.
 UNPROCESSED_BACKOFF = (0.02, 0.05, 0.1, 0.2)
 # What the mark removes from the visitor's item: its document, the copy of an open room (there is
-# none), the index keys (so the phone and email indexes drop it) and a legacy attribute.
-_MARK = "SET erasing = :true REMOVE #doc, openRoom, phone, email, ts, lastRoomId"
+# none), the index keys (so the phone and email indexes drop it), the guards it held (deleted in
+# the same transaction) and a legacy attribute.
+_MARK = (
+    "SET erasing = :true "
+    "REMOVE #doc, openRoom, phone, email, ts, phoneGuard, emailGuard, lastRoomId"
+)
 
 
 class Deadline:
@@ -62,12 +68,14 @@ class VisitorErasure:
         client: Any,
         visitors_table: str,
         rooms: RoomStore,
+        guards: GuardStore,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
         self.visitors_table = visitors_table
         self.rooms = rooms
+        self.guards = guards
         self.monotonic = monotonic
         self.sleep = sleep
 
@@ -75,8 +83,9 @@ class VisitorErasure:
         return Deadline(self.monotonic, ERASE_CALLS_WITHIN_SECONDS)
 
     def mark(self, record: VisitorRecord) -> None:
-        """Step 1. RoomWriteConflict when the token is no longer this visitor's or it has an open
-        room (the caller re-reads to tell which)."""
+        """Step 1, which also frees the visitor's phone and email (their guards). RoomWriteConflict
+        when the token is no longer this visitor's, it has an open room, or what it holds changed
+        (the caller re-reads to tell which)."""
         mark = {
             "Update": {
                 "TableName": self.visitors_table,
@@ -90,7 +99,8 @@ class VisitorErasure:
                 },
             }
         }
-        transact_write(self.client, [mark])
+        releases = self.guards.releases(record.visitor.id, record.held)
+        transact_write(self.client, [mark, *releases])
 
     def complete(self, visitor: Visitor, deadline: Deadline) -> None:
         """Steps 2 and 3, for a visitor already marked."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from voip_core.store.dynamo import dump_document, to_item
 from voip_core.store.rooms import RoomStore, transact_write
+from voip_core.store.visitor_guards import GuardChanges
 from voip_core.store.visitors import VisitorRecord, VisitorStore
 
 
@@ -36,21 +37,18 @@ class VisitorTransactions:
         self.visitors_table = visitors_table
         self.rooms_table = rooms_table
 
-    def move(self, record: VisitorRecord, doc: dict[str, Any]) -> None:
-        """Re-key the visitor under `doc["token"]`, its open room's `v.token` following.
+    def move(self, record: VisitorRecord, doc: dict[str, Any], guards: GuardChanges) -> None:
+        """Re-key the visitor under `doc["token"]`, its open room's `v.token` and its guards
+        following.
 
         Raises RoomWriteConflict when the visitor changed since it was read, the new token was
-        taken meanwhile, or the open room closed.
+        taken meanwhile, the open room closed, or a guard was claimed meanwhile.
         """
         new_token = doc["token"]
-        item = to_item(
-            {
-                "token": new_token,
-                "_id": doc["_id"],
-                **VisitorStore.index_keys(doc),
-                "openRoomId": record.open_room_id,
-            }
-        )
+        item = {
+            **VisitorStore.item(doc, guards.held),
+            **to_item({"openRoomId": record.open_room_id}),
+        }
         actions: list[dict[str, Any]] = [_delete_if_unchanged(self.visitors_table, record)]
         open_room = record.visitor.open_room
         if open_room is not None and record.open_room_id is not None:
@@ -67,7 +65,7 @@ class VisitorTransactions:
                 }
             }
         )
-        transact_write(self.client, actions)
+        transact_write(self.client, [*actions, *guards.actions])
 
     def _move_room(self, room: dict[str, Any], old_token: str) -> dict[str, Any]:
         return {
