@@ -134,6 +134,10 @@ class VisitorService:
             clock=services.clock,
         )
 
+    def _pause(self, seconds: float) -> None:
+        if seconds:
+            self.sleep(seconds * _JITTER.uniform(0.5, 1.5))
+
     # --- register -----------------------------------------------------------------------------
 
     def look_up(self, registration: Registration) -> Lookup:
@@ -144,8 +148,7 @@ class VisitorService:
         """The visitor document after this registration."""
         lost_race = False
         for pause in CONFLICT_BACKOFF:
-            if pause:
-                self.sleep(pause * _JITTER.uniform(0.5, 1.5))
+            self._pause(pause)
             current = lookup if lookup is not None else self.look_up(registration)
             lookup = None
             try:
@@ -186,8 +189,8 @@ class VisitorService:
         guard: Guard | None,
     ) -> VisitorRecord | None:
         """The first of `tokens` (oldest first) that still has `wanted`, read consistently: an
-        index may lag behind the table. None only if nobody holds `wanted`'s guard: its holder
-        always has the value, so a holder that did not changed in between (a move, a new phone):
+        index may lag behind the table. None only if nobody holds `wanted`'s guard: a holder
+        always has the value, so one that did not has just changed (a move, a new phone):
         VisitorWriteConflict, and the registration reads again."""
         for token in tokens:
             record = self.visitors.get_record(token)
@@ -234,8 +237,7 @@ class VisitorService:
         VisitorExists when the token is taken. No phone or email matching: the visitor claims the
         guards of its phone and email only if nobody holds them."""
         for pause in CONFLICT_BACKOFF:
-            if pause:
-                self.sleep(pause * _JITTER.uniform(0.5, 1.5))
+            self._pause(pause)
             wanted = wanted_guards(registration)
             held = self.guards.read(wanted.values())
             try:
@@ -277,8 +279,7 @@ class VisitorService:
         crash, a 503, more rooms than one request's time allows) is resumed and finished."""
         deadline = self.erasure.deadline()
         for pause in CONFLICT_BACKOFF:
-            if pause:
-                self.sleep(pause * _JITTER.uniform(0.5, 1.5))
+            self._pause(pause)
             current = record if record is not None else self.visitors.get_record(token)
             record = None
             if current is None:
