@@ -224,3 +224,20 @@ def test_voip_admin_claims_a_free_guard_and_leaves_a_held_one(
     cli.ok("create-visitor", "--token", "t-a", "--phone", PHONE)
     cli.ok("create-visitor", "--token", "t-b", "--phone", PHONE)  # no matching in the CLI
     assert guards(dynamodb, services) == {f"phone:{PHONE}": "t-a"}
+
+
+def test_a_stale_guard_is_dropped_and_does_not_block_its_phone(
+    calls: Calls, services: Services, dynamodb: Any
+) -> None:
+    """A guard naming a visitor that does not hold it (no write of the service leaves one; here
+    written by hand) is read again, deleted, and the registration goes on."""
+    stale = {
+        "guard": {"S": f"phone:{PHONE}"},
+        "visitorId": {"S": "0" * 24},
+        "token": {"S": "t-gone"},
+        "ts": {"S": "2024-01-01T00:00:00.000Z"},
+    }
+    dynamodb.put_item(TableName=services.settings.tables.visitor_guards, Item=stale)
+    newcomer = register(calls, "t-a", phone=PHONE)
+    assert newcomer["token"] == "t-a"
+    assert guards(dynamodb, services) == {f"phone:{PHONE}": "t-a"}
