@@ -45,12 +45,16 @@ class TokenName(UserRef):
     name: Annotated[str, Field(min_length=1, max_length=200)]
 
 
+# Not blank; lengths are the HTTP route's own rules (voip_core.visitor_check), applied to both.
+VisitorText = Annotated[str, Field(pattern=r"\S")]
+
+
 class CreateVisitor(_Input):
-    token: Annotated[str, Field(max_length=512, pattern=r"\S")]
-    name: Text | None = None
-    username: Annotated[str, Field(max_length=120, pattern=r"\S")] | None = None
-    department: Text | None = None
-    phone: Annotated[str, Field(max_length=64, pattern=r"\S")] | None = None
+    token: VisitorText
+    name: VisitorText | None = None
+    username: VisitorText | None = None
+    department: VisitorText | None = None
+    phone: VisitorText | None = None
 
 
 class CloseRoom(_Input):

@@ -27,6 +27,8 @@ _OUTPUTS = {
     "RoomsTableName": "rooms",
     "RateLimitsTableName": "rate_limits",
     "CountersTableName": "counters",
+    "VisitorRoomsTableName": "visitor_rooms",
+    "VisitorGuardsTableName": "visitor_guards",
 }
 
 

@@ -75,6 +75,8 @@ _SETTINGS_FIELDS = {
     "RoomsTable": "rooms",
     "RateLimitsTable": "rate_limits",
     "CountersTable": "counters",
+    "VisitorRoomsTable": "visitor_rooms",
+    "VisitorGuardsTable": "visitor_guards",
 }
 
 

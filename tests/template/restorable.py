@@ -6,7 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 # The rate-limit counters expire within a window: they are never restored.
-RESTORABLE = ("TokensTable", "UsersTable", "VisitorsTable", "RoomsTable", "CountersTable")
+RESTORABLE = (
+    "TokensTable",
+    "UsersTable",
+    "VisitorsTable",
+    "RoomsTable",
+    "CountersTable",
+    "VisitorRoomsTable",
+    "VisitorGuardsTable",
+)
 
 
 def table_name(table: str) -> Any:

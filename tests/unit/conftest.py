@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import pytest
 from moto import mock_aws
+from voip_admin import provisioning
 from voip_core.accounts import Accounts
 from voip_core.observability import logger as service_logger
 from voip_core.services import Services
@@ -26,6 +27,7 @@ from voip_local.functions import LambdaContext
 from voip_local.template import create_tables
 
 from tests.conftest import ROOT, load_event
+from tests.unit.cli_runner import Cli
 
 # 2024-05-01T12:00:00.000Z: windows of 60 s start exactly here.
 START_MS = 1_714_564_800_000
@@ -196,3 +198,25 @@ def service_logs() -> Iterator[io.StringIO]:
     finally:
         std_logger.setLevel(level)
         handler.setStream(previous)
+
+
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str],
+    dynamodb: Any,
+    service_logs: io.StringIO,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    """Each command still builds its own client through `make_client`, once per test: building
+    botocore's client model on every command would make this file slow."""
+    made: dict[tuple[str | None, str | None], Any] = {}
+    real_make_client = provisioning.make_client
+
+    def make_client_once(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
+        key = (endpoint_url, region_name)
+        if key not in made:
+            made[key] = real_make_client(endpoint_url, region_name)
+        return made[key]
+
+    monkeypatch.setattr(provisioning, "make_client", make_client_once)
+    return Cli(capsys)

@@ -62,7 +62,7 @@ class Scene:
         agent = UserStore(rival, tables.users).get(self.agent_id)
         assert visitor is not None and isinstance(agent, User)
         room = new_call_room(random_id(), visitor, agent, "inbound", self.services.clock())
-        RoomStore(rival, tables.rooms, tables.visitors).create_open_room(room)
+        RoomStore(rival, tables.rooms, tables.visitors, tables.visitor_rooms).create_open_room(room)
         return str(room["_id"])
 
 

@@ -139,6 +139,8 @@ OUTPUTS = {
     "RoomsTableName": "RoomsTable",
     "RateLimitsTableName": "RateLimitsTable",
     "CountersTableName": "CountersTable",
+    "VisitorRoomsTableName": "VisitorRoomsTable",
+    "VisitorGuardsTableName": "VisitorGuardsTable",
 }
 
 

@@ -3,7 +3,6 @@ and the bad-input paths (one line on stderr, exit 2, nothing written)."""
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import time
@@ -11,10 +10,9 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from voip_admin import provisioning
-from voip_admin.cli import main
 from voip_core.services import Services
 
+from tests.unit.cli_runner import Cli
 from tests.unit.conftest import Actors, Api, FakeClock, scan_tables
 
 ID_PATTERN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$")
@@ -25,55 +23,6 @@ UNAUTHORIZED = 401
 
 def ms(iso: str) -> int:
     return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%f%z").timestamp() * 1000)
-
-
-class Cli:
-    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
-        self.capsys = capsys
-
-    def ok(self, *argv: str) -> dict[str, Any]:
-        self.capsys.readouterr()
-        code = main(list(argv))
-        out, err = self.capsys.readouterr()
-        assert (code, err) == (0, "")
-        lines = out.splitlines()
-        assert len(lines) == 1, out
-        result: dict[str, Any] = json.loads(lines[0])
-        return result
-
-    def refused(self, *argv: str) -> str:
-        self.capsys.readouterr()
-        with pytest.raises(SystemExit) as exited:
-            main(list(argv))
-        out, err = self.capsys.readouterr()
-        assert exited.value.code == 2
-        assert out == ""
-        assert err.endswith("\n")
-        assert err.count("\n") == 1, err
-        assert "Traceback" not in err
-        return err.rstrip("\n")
-
-
-@pytest.fixture
-def cli(
-    capsys: pytest.CaptureFixture[str],
-    dynamodb: Any,
-    service_logs: io.StringIO,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Cli:
-    """Each command still builds its own client through `make_client`, once per test: building
-    botocore's client model on every command would make this file slow."""
-    made: dict[tuple[str | None, str | None], Any] = {}
-    real_make_client = provisioning.make_client
-
-    def make_client_once(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
-        key = (endpoint_url, region_name)
-        if key not in made:
-            made[key] = real_make_client(endpoint_url, region_name)
-        return made[key]
-
-    monkeypatch.setattr(provisioning, "make_client", make_client_once)
-    return Cli(capsys)
 
 
 def call_as(api: Api, user_id: str, token: str, visitor: str = "cli-visitor") -> int:

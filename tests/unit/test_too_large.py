@@ -18,7 +18,12 @@ TOO_LARGE = compact(
         "errorType": "error-request-too-large",
     }
 )
-HUGE_NAME = "M" * 500_000  # over DynamoDB's 400 KB item limit by itself
+HUGE_VALUE = "M" * 500_000  # over DynamoDB's 400 KB item limit by itself
+
+
+def custom_field(value: str) -> list[dict[str, Any]]:
+    """A custom field: unbounded, unlike the fields a room copies (test_field_limits.py)."""
+    return [{"key": "notes", "value": value, "overwrite": True}]
 
 
 @pytest.fixture
@@ -30,7 +35,9 @@ def test_registering_a_visitor_too_large_to_store_is_413_and_writes_nothing(
     calls: Calls, dynamodb: Any
 ) -> None:
     before = scan_tables(dynamodb)
-    status, _, body = calls.register({"visitor": {"token": "big-1", "name": HUGE_NAME}})
+    status, _, body = calls.register(
+        {"visitor": {"token": "big-1", "customFields": custom_field(HUGE_VALUE)}}
+    )
     assert (status, body) == (413, TOO_LARGE)
     after = scan_tables(dynamodb)
     # The guest counter may have handed out a number; no visitor was stored.
@@ -38,9 +45,10 @@ def test_registering_a_visitor_too_large_to_store_is_413_and_writes_nothing(
 
 
 def test_a_visitor_that_fits_is_registered(calls: Calls) -> None:
-    status, _, body = calls.register({"visitor": {"token": "big-2", "name": "M" * 100_000}})
+    fields = custom_field("M" * 100_000)
+    status, _, body = calls.register({"visitor": {"token": "big-2", "customFields": fields}})
     assert status == 200, body[:200]
-    assert json.loads(body)["visitor"]["name"] == "M" * 100_000
+    assert json.loads(body)["visitor"]["livechatData"] == {"notes": "M" * 100_000}
 
 
 def test_closing_with_tags_too_large_to_store_is_413_and_the_room_stays_open(

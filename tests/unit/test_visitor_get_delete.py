@@ -10,7 +10,8 @@ import pytest
 from voip_core.ids import random_id
 from voip_core.rooms import closed_call_room, new_call_room
 from voip_core.services import Services
-from voip_core.store.visitor_transactions import MAX_ROOMS_PER_TRANSACTION, VisitorTransactions
+from voip_core.store.visitor_erasure import VisitorErasure
+from voip_core.store.visitor_rooms import VisitorRoomIndex
 
 from tests.unit.calls import Calls, compact, rate_headers, too_many
 from tests.unit.conftest import START_MS, Actors, Api, Configure, FakeClock, scan_tables
@@ -189,16 +190,18 @@ def test_erasure_of_more_rooms_than_one_transaction_holds(
     visitor = services.visitors.get("t-mary")
     user = services.users.get(agent[0])
     assert visitor is not None and user is not None
-    count = MAX_ROOMS_PER_TRANSACTION + 30
+    count = 130  # a transaction takes at most 100 actions
+    tables = services.settings.tables
     for index in range(count):
         room = new_call_room(random_id(), visitor, user, "inbound", START_MS + index)
         closed = closed_call_room(room, "visitor", {"_id": visitor.id}, START_MS + index + 1)
-        dynamodb.put_item(
-            TableName=services.settings.tables.rooms, Item=services.rooms._item(closed)
-        )
-    assert len(services.rooms.ids_for_visitor(registered["_id"])) == count
+        dynamodb.put_item(TableName=tables.rooms, Item=services.rooms._item(closed))
+        entry = VisitorRoomIndex.key(visitor.id, room["_id"])
+        dynamodb.put_item(TableName=tables.visitor_rooms, Item=entry)
+    assert len(services.rooms.index.room_ids(registered["_id"], lambda: None)) == count
     assert calls.delete("t-mary")[0] == 200
-    assert scan_tables(dynamodb)[services.settings.tables.rooms] == []
+    assert scan_tables(dynamodb)[tables.rooms] == []
+    assert scan_tables(dynamodb)[tables.visitor_rooms] == []
 
 
 def test_a_room_opened_during_erasure_stops_it(
@@ -211,15 +214,15 @@ def test_a_room_opened_during_erasure_stops_it(
     """The visitor opens a room between the erasure's read and its write: the conditional delete
     fails, the re-read sees the open room, and the answer is visitor-has-open-rooms."""
     mary(calls)
-    original = VisitorTransactions.erase
+    original = VisitorErasure.mark
     opened: list[dict[str, Any]] = []
 
-    def erase_after_a_call(self: Any, record: Any, room_ids: list[str]) -> None:
+    def mark_after_a_call(self: Any, record: Any) -> None:
         if not opened:
             opened.append(open_room(api, agent, "t-mary"))
-        original(self, record, room_ids)
+        original(self, record)
 
-    monkeypatch.setattr(VisitorTransactions, "erase", erase_after_a_call)
+    monkeypatch.setattr(VisitorErasure, "mark", mark_after_a_call)
     assert calls.delete("t-mary")[::2] == (400, HAS_OPEN_ROOMS)
     assert services.rooms.get(opened[0]["_id"]) is not None
     assert services.visitors.get("t-mary") is not None

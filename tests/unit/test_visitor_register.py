@@ -351,14 +351,14 @@ def test_a_concurrent_registration_of_the_token_wins_and_both_answer_with_it(
     real_create = services.visitors.create
     winner: list[dict[str, Any]] = []
 
-    def create_after_a_winner(doc: dict[str, Any]) -> None:
+    def create_after_a_winner(doc: dict[str, Any], guards: Any = None) -> None:
         if not winner:
             other = VisitorService.of(services)
             monkeypatch.setattr(services.visitors, "create", real_create)
             document, created = other.register(registration_of({"token": "t-race", "name": "Mary"}))
             assert created  # the loser below matched it instead: no two "new" for one token
             winner.append(document)
-        real_create(doc)
+        real_create(doc, guards)
 
     monkeypatch.setattr(services.visitors, "create", create_after_a_winner)
     answer = ok(calls, {"token": "t-race", "name": "Mary"})
@@ -375,11 +375,11 @@ def test_a_conflicting_update_is_retried(
     real_replace = services.visitors.replace_doc
     interfered: list[bool] = []
 
-    def replace_after_another(record: Any, doc: dict[str, Any]) -> None:
+    def replace_after_another(record: Any, doc: dict[str, Any], guards: Any = None) -> None:
         if not interfered:
             interfered.append(True)
             real_replace(record, {**record.visitor.doc, "department": "other"})
-        real_replace(record, doc)
+        real_replace(record, doc, guards)
 
     monkeypatch.setattr(services.visitors, "replace_doc", replace_after_another)
     clock.advance(1)

@@ -54,9 +54,12 @@ class RoomService:
         return self._create(visitor, agent, query.direction or "inbound")
 
     def _create(self, visitor: Visitor, agent: User, direction: str) -> tuple[dict[str, Any], bool]:
-        """One transaction; a lost race returns the winner's room (spec §5 deviation)."""
+        """One transaction; a lost race returns the winner's room (spec §5 deviation). The write
+        holds only while the token is still this visitor's (same `_id`): after an erasure and a new
+        registration of the token, the re-read visitor is the one the room is built from."""
         for pause in CONFLICT_BACKOFF:
             room = new_call_room(random_id(), visitor, agent, direction, self.clock())
+            self._ensure_closable(room, visitor)
             try:
                 self.rooms.create_open_room(room)
                 return room, True
@@ -69,6 +72,14 @@ class RoomService:
                 return current.open_room, False
             visitor = current  # no open room yet (the winner is not visible, or it closed): again
         raise ServiceUnavailable()
+
+    def _ensure_closable(self, room: dict[str, Any], visitor: Visitor) -> None:
+        """A room opens only if its closed form (which adds the visitor's username once more) fits
+        one item too, so every open room can be closed, and its visitor then erased: 413 before
+        anything is written otherwise. Registration bounds the fields (visitor_check.py); this
+        covers visitors stored before those bounds."""
+        closed_by = {"_id": visitor.id, "username": visitor.doc.get("username")}
+        self.rooms.ensure_fits(closed_call_room(room, "visitor", closed_by, self.clock()))
 
     def close_for_visitor(
         self,

@@ -39,7 +39,7 @@ class Services:
         tokens = TokenStore(client, tables.tokens)
         users = UserStore(client, tables.users)
         visitors = VisitorStore(client, tables.visitors)
-        rooms = RoomStore(client, tables.rooms, tables.visitors)
+        rooms = RoomStore(client, tables.rooms, tables.visitors, tables.visitor_rooms)
         return cls(
             settings=settings,
             clock=clock,

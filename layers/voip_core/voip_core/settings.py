@@ -23,6 +23,8 @@ class TableNames:
     rooms: str = "RoomsTable"
     rate_limits: str = "RateLimitsTable"
     counters: str = "CountersTable"
+    visitor_rooms: str = "VisitorRoomsTable"
+    visitor_guards: str = "VisitorGuardsTable"
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ _TABLE_VARIABLES = {
     "rooms": "ROOMS_TABLE",
     "rate_limits": "RATE_LIMITS_TABLE",
     "counters": "COUNTERS_TABLE",
+    "visitor_rooms": "VISITOR_ROOMS_TABLE",
+    "visitor_guards": "VISITOR_GUARDS_TABLE",
 }
 
 _LIMIT_VARIABLES = {

@@ -32,6 +32,12 @@ _JS_KEYWORDS = frozenset(
     )
 )
 OPTIONAL_TEXT_FIELDS = ("name", "email", "department", "phone", "username")
+# Deviation (docs/compatibility.md): the fields a room copies (name and username as `fname`/`name`,
+# `v.username`, then `closedBy.username` when it closes; `v.phone`; `departmentId`) are bounded, in
+# JavaScript characters (UTF-16 code units), so that every room that opens can also close within
+# one DynamoDB item. Rocket.Chat (MongoDB, 16 MB documents) has no such bound.
+MAX_FIELD_LENGTH = 1024
+BOUNDED_FIELDS = ("name", "department", "phone", "username")
 
 
 class MatchError(ApiError):
@@ -62,6 +68,23 @@ def invalid_email_error(email: str) -> ApiError:
             "details": {"function": "Livechat.validateEmail", "email": email},
         }
     )
+
+
+def field_too_long_error(field: str) -> ApiError:
+    return ApiError(
+        {
+            "success": False,
+            "error": f"visitor.{field} is too long (at most {MAX_FIELD_LENGTH} characters) "
+            "[error-field-too-long]",
+            "errorType": "error-field-too-long",
+            "details": {"method": "livechat/visitor", "field": field},
+        }
+    )
+
+
+def js_length(text: str) -> int:
+    """`text.length` in JavaScript: characters beyond the BMP count twice (a surrogate pair)."""
+    return len(text) + sum(1 for character in text if ord(character) > 0xFFFF)
 
 
 # --- a small Meteor check(): patterns are STRING, BOOLEAN, [pattern] and _Object -----------------
@@ -192,7 +215,8 @@ def check_visitor_body(body: Any) -> dict[str, Any]:
 
 
 def registration_from(visitor: dict[str, Any]) -> Registration:
-    """After check(): a blank token, then an invalid email, are refused (§5 order)."""
+    """After check(): a blank token, then an invalid email, are refused (§5 order); then a field
+    over its length (a deviation, checked last so Rocket.Chat's own answers keep their order)."""
     token: str = visitor["token"]
     if not js_trim(token):
         raise invalid_token_error("Token cannot be empty")
@@ -205,6 +229,10 @@ def registration_from(visitor: dict[str, Any]) -> Registration:
         email = js_trim(email).lower()
         if not _EMAIL.fullmatch(email):
             raise invalid_email_error(email)
+    for name in BOUNDED_FIELDS:
+        value = given[name]
+        if value is not None and js_length(value) > MAX_FIELD_LENGTH:
+            raise field_too_long_error(name)
     fields = tuple(
         CustomField(field["key"], field["value"], field["overwrite"])
         for field in visitor.get("customFields") or ()

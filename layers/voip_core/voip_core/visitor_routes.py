@@ -16,7 +16,8 @@ from voip_core.http import (
 )
 from voip_core.services import Services
 from voip_core.visitor_check import Registration, read_registration
-from voip_core.visitor_service import Lookup, VisitorService, invalid_token
+from voip_core.visitor_lookup import Lookup
+from voip_core.visitor_service import VisitorService, invalid_token
 
 REGISTER_ROUTE = "POST /api/v1/livechat/visitor"
 GET_ROUTE = "GET /api/v1/livechat/visitor/{token}"

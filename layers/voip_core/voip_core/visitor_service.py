@@ -3,20 +3,23 @@
 Which visitor a registration is for: the one with its token; else the oldest whose phone is the one
 sent (its token kept); else the oldest whose email is the one sent (its token replaced: the item
 moves, its open room following); else a new one. Every write is conditional on what was read; a lost
-race re-reads and tries again, so concurrent registrations of one token make one visitor.
+race re-reads and tries again, so concurrent registrations of one token make one visitor, and the
+guards of phone numbers and emails (store/visitor_guards.py) make concurrent registrations of one
+phone, or one email, converge on one visitor too.
 """
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from voip_core.errors import ApiError, ServiceUnavailable
 from voip_core.store.counters import CounterStore
-from voip_core.store.rooms import RoomStore, RoomWriteConflict
+from voip_core.store.rooms import RoomWriteConflict
+from voip_core.store.visitor_erasure import VisitorErasure
+from voip_core.store.visitor_guards import EMAIL, PHONE, Guard, GuardStore
 from voip_core.store.visitor_transactions import VisitorTransactions
 from voip_core.store.visitors import (
     VisitorExists,
@@ -27,6 +30,7 @@ from voip_core.store.visitors import (
 )
 from voip_core.timeutil import Clock, iso_from_ms
 from voip_core.visitor_check import Registration
+from voip_core.visitor_lookup import Lookup, look_up, wanted_guards
 from voip_core.visitors import (
     merged_livechat_data,
     new_visitor_document,
@@ -37,8 +41,11 @@ from voip_core.visitors import (
 if TYPE_CHECKING:
     from voip_core.services import Services
 
-# Pauses (seconds) before trying again after a lost conditional write; then 503.
-CONFLICT_BACKOFF = (0.0, 0.01, 0.025, 0.05, 0.1, 0.2)
+# Pauses (seconds) before trying again after a lost conditional write; then 503. Each is stretched
+# by a random factor (0.5 to 1.5) so that requests that collided do not collide again in step: every
+# email match moves the visitor to its own token, so N concurrent ones take N turns.
+CONFLICT_BACKOFF = (0.0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.25, 0.4, 0.5, 0.5)
+_JITTER = random.SystemRandom()
 _CONFLICTS = (VisitorWriteConflict, VisitorExists, RoomWriteConflict)
 
 
@@ -54,16 +61,6 @@ def has_open_rooms() -> ApiError:
             "errorType": "visitor-has-open-rooms",
         }
     )
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What a registration reads first, in one round trip: the visitor with its token, and the
-    tokens of those with its phone and its email (from the indexes, oldest first)."""
-
-    by_token: VisitorRecord | None
-    phone_tokens: tuple[str, ...] = ()
-    email_tokens: tuple[str, ...] = ()
 
 
 def _first_phone(doc: dict[str, Any]) -> str | None:
@@ -105,18 +102,20 @@ def registration_changes(
 
 
 class VisitorService:
-    def __init__(
+    def __init__(  # noqa: PLR0913, PLR0917 - the service's parts, each by name
         self,
         visitors: VisitorStore,
-        rooms: RoomStore,
+        guards: GuardStore,
         transactions: VisitorTransactions,
+        erasure: VisitorErasure,
         counters: CounterStore,
         clock: Clock,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.visitors = visitors
-        self.rooms = rooms
+        self.guards = guards
         self.transactions = transactions
+        self.erasure = erasure
         self.counters = counters
         self.clock = clock
         self.sleep = sleep
@@ -124,31 +123,26 @@ class VisitorService:
     @classmethod
     def of(cls, services: Services) -> VisitorService:
         tables = services.settings.tables
+        client = services.visitors.client
+        guards = GuardStore(client, tables.visitor_guards)
         return cls(
             visitors=services.visitors,
-            rooms=services.rooms,
-            transactions=VisitorTransactions(
-                services.visitors.client, tables.visitors, tables.rooms
-            ),
+            guards=guards,
+            transactions=VisitorTransactions(client, tables.visitors, tables.rooms),
+            erasure=VisitorErasure(client, tables.visitors, services.rooms, guards),
             counters=services.counters,
             clock=services.clock,
         )
 
+    def _pause(self, seconds: float) -> None:
+        if seconds:
+            self.sleep(seconds * _JITTER.uniform(0.5, 1.5))
+
     # --- register -----------------------------------------------------------------------------
 
     def look_up(self, registration: Registration) -> Lookup:
-        """The token read and the index queries, in parallel."""
-        if not registration.phone and not registration.email:
-            return Lookup(self.visitors.get_record(registration.token))
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            phones = pool.submit(self._tokens, self.visitors.tokens_by_phone, registration.phone)
-            emails = pool.submit(self._tokens, self.visitors.tokens_by_email, registration.email)
-            by_token = self.visitors.get_record(registration.token)
-            return Lookup(by_token, phones.result(), emails.result())
-
-    @staticmethod
-    def _tokens(query: Callable[[str], list[str]], value: str | None) -> tuple[str, ...]:
-        return tuple(query(value)) if value else ()
+        """The token read, the index queries and the guard read, in parallel."""
+        return look_up(self.visitors, self.guards, registration)
 
     def register(
         self, registration: Registration, lookup: Lookup | None = None
@@ -157,8 +151,7 @@ class VisitorService:
         existing visitor matched by token, phone or email)."""
         lost_race = False
         for pause in CONFLICT_BACKOFF:
-            if pause:
-                self.sleep(pause)
+            self._pause(pause)
             current = lookup if lookup is not None else self.look_up(registration)
             lookup = None
             try:
@@ -170,56 +163,97 @@ class VisitorService:
     def _register(
         self, registration: Registration, lookup: Lookup, lost_race: bool
     ) -> tuple[dict[str, Any], bool]:
-        if lookup.by_token is not None:
-            return self._update(lookup.by_token, registration, registration.token, lost_race), False
-        record = self._oldest(lookup.phone_tokens, _first_phone, registration.phone)
+        by_token = lookup.by_token
+        if by_token is not None and by_token.erasing:
+            # An erasure of this token was interrupted: it is finished first, then the token is
+            # free for this registration.
+            self.erasure.complete(by_token.visitor, self.erasure.deadline())
+            by_token = None
+        free = lookup.free
+        if by_token is not None:
+            return self._update(by_token, registration, registration.token, lost_race, free), False
+        phone_guard = lookup.guards.get(lookup.wanted.get(PHONE) or "")
+        record = self._oldest(lookup.phone_tokens, _first_phone, registration.phone, phone_guard)
         if record is not None:
-            return self._update(record, registration, record.visitor.token, lost_race), False
-        record = self._oldest(lookup.email_tokens, _first_email, registration.email)
+            return self._update(record, registration, record.visitor.token, lost_race, free), False
+        email_guard = lookup.guards.get(lookup.wanted.get(EMAIL) or "")
+        record = self._oldest(lookup.email_tokens, _first_email, registration.email, email_guard)
         if record is not None:
             if record.visitor.token == registration.token:
-                return self._update(record, registration, registration.token, lost_race), False
-            return self._move(record, registration), False
-        return self._create(registration), True
+                return self._update(
+                    record, registration, registration.token, lost_race, free
+                ), False
+            return self._move(record, registration, free), False
+        return self._create(registration, free), True
 
     def _oldest(
         self,
         tokens: tuple[str, ...],
         value_of: Callable[[dict[str, Any]], str | None],
         wanted: str | None,
+        guard: Guard | None,
     ) -> VisitorRecord | None:
         """The first of `tokens` (oldest first) that still has `wanted`, read consistently: an
-        index may lag behind the table."""
+        index may lag behind the table. None only if nobody holds `wanted`'s guard: a holder
+        always has the value, so one that did not has just changed (a move, a new phone):
+        VisitorWriteConflict, and the registration reads again."""
         for token in tokens:
             record = self.visitors.get_record(token)
-            if record is not None and value_of(record.visitor.doc) == wanted:
+            if record is None or record.erasing:
+                continue
+            if value_of(record.visitor.doc) == wanted:
                 return record
+        if guard is not None:
+            self.guards.drop_if_stale(guard)
+            raise VisitorWriteConflict()
         return None
 
     def _update(
-        self, record: VisitorRecord, registration: Registration, token: str, lost_race: bool
+        self,
+        record: VisitorRecord,
+        registration: Registration,
+        token: str,
+        lost_race: bool,
+        free: set[str],
     ) -> dict[str, Any]:
         current = record.visitor.doc
         changes = registration_changes(registration, token, current)
         doc = updated_visitor_document(current, changes, self.clock())
         if lost_race and _same_but_updated_at(doc, current):
             return current  # a concurrent request just wrote exactly this
-        self.visitors.replace_doc(record, doc)
+        guards = self.guards.changes(doc, record.held, VisitorStore.guard_keys(doc), free)
+        self.visitors.replace_doc(record, doc, guards)
         return doc
 
-    def _move(self, record: VisitorRecord, registration: Registration) -> dict[str, Any]:
+    def _move(
+        self, record: VisitorRecord, registration: Registration, free: set[str]
+    ) -> dict[str, Any]:
         current = record.visitor.doc
         changes = registration_changes(registration, registration.token, current)
         doc = updated_visitor_document(current, changes, self.clock())
-        self.transactions.move(record, doc)
+        wanted = VisitorStore.guard_keys(doc)
+        self.transactions.move(
+            record, doc, self.guards.changes(doc, record.held, wanted, free, True)
+        )
         return doc
 
     def create(self, registration: Registration) -> dict[str, Any]:
         """A new visitor only, as a registration creates one (`voip-admin create-visitor`);
-        VisitorExists when the token is taken. No phone or email matching."""
-        return self._create(registration)
+        VisitorExists when the token is taken. No phone or email matching: the visitor claims the
+        guards of its phone and email only if nobody holds them."""
+        for pause in CONFLICT_BACKOFF:
+            self._pause(pause)
+            wanted = wanted_guards(registration)
+            held = self.guards.read(wanted.values())
+            try:
+                return self._create(
+                    registration, {k for k in wanted.values() if k and k not in held}
+                )
+            except VisitorWriteConflict:
+                continue  # a guard was claimed meanwhile: read them again
+        raise ServiceUnavailable()
 
-    def _create(self, registration: Registration) -> dict[str, Any]:
+    def _create(self, registration: Registration, free: set[str]) -> dict[str, Any]:
         username = registration.username or next_guest_username(self.counters)
         fields = ((f.key, f.value, f.overwrite) for f in registration.custom_fields)
         doc = new_visitor_document(
@@ -232,7 +266,8 @@ class VisitorService:
             email=registration.email,
             livechat_data=merged_livechat_data(None, fields),
         )
-        self.visitors.create(doc)
+        guards = self.guards.changes(doc, {}, VisitorStore.guard_keys(doc), free)
+        self.visitors.create(doc, guards)
         return doc
 
     # --- find, erase --------------------------------------------------------------------------
@@ -244,22 +279,23 @@ class VisitorService:
         return visitor.doc
 
     def erase(self, token: str, record: VisitorRecord | None = None) -> dict[str, Any]:
-        """Delete the visitor's rooms and the visitor (its token is free again): `{_id, ts}`."""
+        """Delete the visitor's rooms and the visitor (its token is free again): `{_id, ts}`.
+        Refused with an open room, having written nothing; an erasure interrupted earlier (a
+        crash, a 503, more rooms than one request's time allows) is resumed and finished."""
+        deadline = self.erasure.deadline()
         for pause in CONFLICT_BACKOFF:
-            if pause:
-                self.sleep(pause)
+            self._pause(pause)
             current = record if record is not None else self.visitors.get_record(token)
             record = None
             if current is None:
                 raise invalid_token()
-            if current.open_room_id is not None:
-                raise has_open_rooms()
-            room_ids = self.rooms.ids_for_visitor(current.visitor.id)
-            if current.last_room_id and current.last_room_id not in room_ids:
-                room_ids.append(current.last_room_id)
-            try:
-                self.transactions.erase(current, room_ids)
-            except RoomWriteConflict:
-                continue
+            if not current.erasing:
+                if current.open_room_id is not None:
+                    raise has_open_rooms()
+                try:
+                    self.erasure.mark(current)
+                except RoomWriteConflict:
+                    continue  # re-read: a room opened, or the token moved
+            self.erasure.complete(current.visitor, deadline)
             return {"_id": current.visitor.id, "ts": iso_from_ms(self.clock())}
         raise ServiceUnavailable()

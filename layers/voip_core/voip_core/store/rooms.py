@@ -17,19 +17,28 @@ from voip_core.store.dynamo import (
     load_document,
     to_item,
 )
+from voip_core.store.visitor_rooms import VisitorRoomIndex
 
 VISITOR_INDEX = "visitorId-index"
 
 
 class RoomWriteConflict(Exception):
-    """A conditional write lost: another request changed the room or the visitor's link first."""
+    """A conditional write lost: another request changed the room or the visitor's link first.
+    `codes`: the transaction's cancellation reasons, one per action."""
+
+    def __init__(self, *codes: str) -> None:
+        super().__init__(",".join(codes))
+        self.codes = codes
 
 
 class RoomStore:
-    def __init__(self, client: Any, rooms_table: str, visitors_table: str) -> None:
+    def __init__(
+        self, client: Any, rooms_table: str, visitors_table: str, visitor_rooms_table: str
+    ) -> None:
         self.client = client
         self.table = rooms_table
         self.visitors_table = visitors_table
+        self.index = VisitorRoomIndex(client, visitor_rooms_table)
 
     @staticmethod
     def key(room_id: str) -> dict[str, Any]:
@@ -54,22 +63,33 @@ class RoomStore:
             }
         )
 
+    @staticmethod
+    def ensure_fits(doc: dict[str, Any]) -> None:
+        """PayloadTooLarge (413) when the document could not be stored."""
+        dump_document(doc)
+
     def get(self, room_id: str) -> Room | None:
         item = get_consistent(self.client, self.table, self.key(room_id), room_id)
         return self.decode(item) if item else None
 
     def create_open_room(self, doc: dict[str, Any]) -> None:
-        """Put a new open room and link it to its visitor, only if the visitor has no open room."""
+        """Put a new open room and link it to its visitor, only if the token still belongs to the
+        visitor the room was built from (`v._id`: not erased and registered again by someone else
+        meanwhile), that visitor is not being erased, and it has no open room. The room's entry
+        in its visitor's room index is written with it (store/visitor_rooms.py)."""
         link = {
             "TableName": self.visitors_table,
             "Key": {"token": {"S": doc["v"]["token"]}},
-            # lastRoomId: erasure finds the newest room even before the index shows it.
-            "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc, lastRoomId = :rid",
-            "ConditionExpression": "attribute_exists(#token) AND attribute_not_exists(openRoomId)",
-            "ExpressionAttributeNames": {"#token": "token"},
+            "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc",
+            "ConditionExpression": (
+                "#id = :visitor AND attribute_not_exists(openRoomId) "
+                "AND attribute_not_exists(erasing)"
+            ),
+            "ExpressionAttributeNames": {"#id": "_id"},
             "ExpressionAttributeValues": {
                 ":rid": {"S": doc["_id"]},
                 ":doc": {"S": dump_document(doc)},
+                ":visitor": {"S": doc["v"]["_id"]},
             },
         }
         put = {
@@ -78,7 +98,8 @@ class RoomStore:
             "ConditionExpression": "attribute_not_exists(#id)",
             "ExpressionAttributeNames": {"#id": "_id"},
         }
-        self._transact([{"Put": put}, {"Update": link}])
+        entry = self.index.put_action(doc["v"]["_id"], doc["_id"])
+        self._transact([{"Put": put}, {"Update": link}, entry])
 
     def close_room(self, closed: dict[str, Any], unlink_visitor: bool) -> None:
         """Replace an open room with its closed document; clear the visitor's link if asked."""
@@ -111,7 +132,9 @@ class RoomStore:
         self._transact(items)
 
     def ids_for_visitor(self, visitor_id: str) -> list[str]:
-        """Every room whose `v._id` is this visitor's, through the visitorId-index."""
+        """The rooms whose `v._id` is this visitor's, through the visitorId-index: eventually
+        consistent, so erasure reads it only for rooms written before the visitor's room index
+        existed (an upgraded stack); the index (store/visitor_rooms.py) is what it relies on."""
         room_ids: list[str] = []
         request = {
             "TableName": self.table,
@@ -138,5 +161,5 @@ def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
             if error_code(error) == "TransactionCanceledException":
                 codes = cancellation_codes(error)
                 if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
-                    raise RoomWriteConflict(",".join(codes)) from error
+                    raise RoomWriteConflict(*codes) from error
             raise
