@@ -28,6 +28,11 @@ finally:
         gc.enable()
 
 
+# RFC 9110 §5.5: optional whitespace (spaces and tabs only) around a field value is not part of
+# it. Node's HTTP parser, in front of Rocket.Chat, drops it; so does this handler.
+_OWS = " \t"
+
+
 def request_from_event(event: dict[str, Any]) -> HttpRequest:
     context = event.get("requestContext") or {}
     http = context.get("http") or {}
@@ -41,7 +46,9 @@ def request_from_event(event: dict[str, Any]) -> HttpRequest:
         )
     return HttpRequest(
         route_key=event.get("routeKey") or f"{http.get('method', '')} {http.get('path', '')}",
-        headers={name.lower(): value for name, value in (event.get("headers") or {}).items()},
+        headers={
+            name.lower(): value.strip(_OWS) for name, value in (event.get("headers") or {}).items()
+        },
         raw_query=event.get("rawQueryString") or "",
         body=raw_body,
         source_ip=http.get("sourceIp") or "",
