@@ -62,5 +62,5 @@ def handle(services: Services, request: HttpRequest) -> HttpResponse:
 def _error_code(error: ApiError) -> str:
     text = str(error.body.get("error") or error.body.get("message") or "")
     if text.endswith("]") and "[" in text:
-        return text[text.rindex("[") + 1 : -1]
+        text = text[text.rindex("[") + 1 : -1]
     return text[:60]
