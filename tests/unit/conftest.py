@@ -51,6 +51,21 @@ def dynamodb() -> Iterator[Any]:
 
 
 @pytest.fixture
+def dynamodb_calls(dynamodb: Any) -> Iterator[list[str]]:
+    """The name of every DynamoDB operation the tables' client sends from now on, in order."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    dynamodb.meta.events.register("before-call.dynamodb", record)
+    try:
+        yield calls
+    finally:
+        dynamodb.meta.events.unregister("before-call.dynamodb", record)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
