@@ -36,7 +36,8 @@ _OWS = " \t"
 def _decoded_size(text: str) -> int:
     """How many bytes base64 `text` decodes to, without decoding it (API Gateway's base64 is
     padded and has no line breaks)."""
-    return len(text) * 3 // 4 - (len(text) - len(text.rstrip("=")))
+    padding = 2 if text.endswith("==") else 1 if text.endswith("=") else 0
+    return len(text) * 3 // 4 - padding
 
 
 def _body(event: dict[str, Any], limit: int) -> tuple[bytes | None, int]:
