@@ -97,6 +97,13 @@ def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
         if limit
         else "off"
     )
+    visitor_api = (
+        "X-User-Id and X-Auth-Token of a role holding inbound-voip-calls, as voip/room"
+        " (VISITOR_API_REQUIRES_AUTH=false make run makes it public, as in Rocket.Chat)"
+        if settings.visitor_api_requires_auth
+        else "public, as in Rocket.Chat (VISITOR_API_REQUIRES_AUTH=false): anyone who knows a"
+        " caller's phone number or email gets that caller's visitor token"
+    )
     admin = (
         f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local {_admin_command()}"
         f" --endpoint-url {info.dynamodb_url}"
@@ -110,6 +117,7 @@ def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
         f"  Demo agent    {AGENT_USERNAME}, role {AGENT_ROLE}, user id {demo.agent_id}",
         f"  Demo visitor  token {demo.visitor_token}, username {demo.visitor_username}",
         f"  Rate limit    {rate_limit}",
+        f"  Visitor API   {visitor_api}",
         "",
         "Try it: create the demo visitor's call-center room (run it again: the same room, newRoom"
         " false)",

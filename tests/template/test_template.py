@@ -173,6 +173,16 @@ def test_body_limit_parameter_accepts_exactly_what_the_function_accepts() -> Non
     assert environment["MAX_REQUEST_BODY_BYTES"] == {"Ref": "MaxRequestBodyBytes"}
 
 
+def test_the_visitor_routes_require_authentication_by_default() -> None:
+    """Secure by default (docs/compatibility.md): the template's default is the code's."""
+    parameter = PARAMETERS["VisitorApiRequiresAuth"]
+    assert parameter["Default"] == "true"
+    assert set(parameter["AllowedValues"]) == {"true", "false"}
+    assert Settings.from_env({"VISITOR_API_REQUIRES_AUTH": parameter["Default"]}) == Settings()
+    environment = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert environment["VISITOR_API_REQUIRES_AUTH"] == {"Ref": "VisitorApiRequiresAuth"}
+
+
 def test_timeout_is_below_api_gateway_limit() -> None:
     assert 20 <= function_setting("Timeout") < 30
 

@@ -70,9 +70,20 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+# The suites that judge Rocket.Chat's own behaviour of the visitor routes (public there) say so:
+# they override `base_env` with this. The default is VISITOR_API_REQUIRES_AUTH=true.
+PUBLIC_VISITOR_API: Mapping[str, str] = {"VISITOR_API_REQUIRES_AUTH": "false"}
+
+
 @pytest.fixture
-def settings() -> Settings:
-    return Settings.from_env({})
+def base_env() -> Mapping[str, str]:
+    """The environment a test's settings start from (`configure` adds to it): the defaults."""
+    return {}
+
+
+@pytest.fixture
+def settings(base_env: Mapping[str, str]) -> Settings:
+    return Settings.from_env(base_env)
 
 
 @pytest.fixture
@@ -184,12 +195,17 @@ Configure = Callable[[Mapping[str, str]], Services]
 
 @pytest.fixture
 def configure(
-    dynamodb: Any, clock: FakeClock, api: Api, monkeypatch: pytest.MonkeyPatch
+    dynamodb: Any,
+    clock: FakeClock,
+    api: Api,
+    base_env: Mapping[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Configure:
-    """Rebuild the handler's services with settings read from `env` (same tables, same clock)."""
+    """Rebuild the handler's services with settings read from `base_env` and `env` (same tables,
+    same clock)."""
 
     def rebuild(env: Mapping[str, str]) -> Services:
-        built = Services.build(Settings.from_env(env), dynamodb, clock)
+        built = Services.build(Settings.from_env({**base_env, **env}), dynamodb, clock)
         monkeypatch.setattr(api.module, "services", built)
         return built
 

@@ -5,6 +5,7 @@ never "not JSON" (docs/compatibility.md)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 import pytest
 from voip_core.jsjson import MAX_STRINGIFY_DEPTH
@@ -12,10 +13,16 @@ from voip_core.rooms import new_call_room
 from voip_core.services import Services
 
 from tests.unit.calls import Calls, business, compact, invalid
-from tests.unit.conftest import START_MS, Actors, Api
+from tests.unit.conftest import PUBLIC_VISITOR_API, START_MS, Actors, Api
 
 HUGE_INTEGER = "9" * 5000  # a Number to JavaScript (Infinity); over Python's int_max_str_digits
 STACK_OVERFLOW = compact({"success": False, "error": "Converting circular structure to JSON"})
+
+
+@pytest.fixture
+def base_env() -> Mapping[str, str]:
+    """Rocket.Chat's answers on its public registration route: VISITOR_API_REQUIRES_AUTH=false."""
+    return PUBLIC_VISITOR_API
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ anything is written (never a 500 from DynamoDB's ValidationException)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from voip_core.settings import MOST_REQUEST_BODY_BYTES
 
 from tests.unit.calls import Calls, compact, open_room, stored_room
-from tests.unit.conftest import Actors, Api, Configure, scan_tables
+from tests.unit.conftest import PUBLIC_VISITOR_API, Actors, Api, Configure, scan_tables
 
 TOO_LARGE = compact(
     {
@@ -20,6 +21,13 @@ TOO_LARGE = compact(
     }
 )
 HUGE_NAME = "M" * 500_000  # over DynamoDB's 400 KB item limit by itself
+
+
+@pytest.fixture
+def base_env() -> Mapping[str, str]:
+    """The store's limit, reached through the public registration route:
+    VISITOR_API_REQUIRES_AUTH=false."""
+    return PUBLIC_VISITOR_API
 
 
 @pytest.fixture

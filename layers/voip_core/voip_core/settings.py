@@ -51,7 +51,9 @@ class Settings:
     limits: RouteLimits = RouteLimits()
     rate_limit_window_seconds: int = 60
     rate_limit_exempt_roles: frozenset[str] = frozenset({"admin", "bot", "app"})
-    visitor_api_requires_auth: bool = False
+    # Secure by default (call-lifecycle §2): Rocket.Chat's public visitor routes hand a caller's
+    # visitor token and personal data to anyone who knows their phone number or email.
+    visitor_api_requires_auth: bool = True
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
     log_level: str = "INFO"
     # Only for `sam local` (env.json): a DynamoDB reachable from the container. Empty on AWS.
@@ -90,7 +92,7 @@ class Settings:
             limits=limits,
             rate_limit_window_seconds=window,
             rate_limit_exempt_roles=_role_set(env, "RATE_LIMIT_EXEMPT_ROLES", "admin,bot,app"),
-            visitor_api_requires_auth=_boolean(env, "VISITOR_API_REQUIRES_AUTH", False),
+            visitor_api_requires_auth=_boolean(env, "VISITOR_API_REQUIRES_AUTH", True),
             max_request_body_bytes=body_limit,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
