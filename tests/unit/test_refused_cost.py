@@ -150,3 +150,18 @@ def test_with_auth_401_and_403_come_first_and_use_no_quota(
     # over the limit, the credentials are still checked first
     assert nobody()[::2] == (401, UNAUTHORIZED)
     assert plain()[::2] == (403, FORBIDDEN)
+
+
+def test_voip_room_over_its_limit_makes_its_one_batch_read_and_the_count(
+    api: Api, configure: Configure, actors: Actors, dynamodb_calls: list[str]
+) -> None:
+    """voip/room's keys ride in the batch read its authentication needs anyway: over the limit,
+    that read and the counter, nothing more (no create, no second read)."""
+    configure({"RATE_LIMIT_REQUESTS": "1"})
+    agent = actors.user("kim.jane")
+    actors.visitor("visitor-limited", name="Mary")
+    query = {"token": "visitor-limited", "agentId": agent[0]}
+    assert api.call(query, *agent)[0] == 200
+    dynamodb_calls.clear()
+    assert api.call(query, *agent)[::2] == (429, too_many(60))
+    assert sorted(dynamodb_calls) == ["BatchGetItem", "UpdateItem"]
