@@ -111,6 +111,13 @@ def rate_limit_line(settings: Settings) -> str:
 
 
 def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
+    visitor_api = (
+        "X-User-Id and X-Auth-Token of a role holding inbound-voip-calls, as voip/room"
+        " (VISITOR_API_REQUIRES_AUTH=false make run makes it public, as in Rocket.Chat)"
+        if settings.visitor_api_requires_auth
+        else "public, as in Rocket.Chat (VISITOR_API_REQUIRES_AUTH=false): anyone who knows a"
+        " caller's phone number or email gets that caller's visitor token"
+    )
     admin = (
         f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local {_admin_command()}"
         f" --endpoint-url {info.dynamodb_url}"
@@ -124,6 +131,7 @@ def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
         f"  Demo agent    {AGENT_USERNAME}, role {AGENT_ROLE}, user id {demo.agent_id}",
         f"  Demo visitor  token {demo.visitor_token}, username {demo.visitor_username}",
         f"  Rate limits   {rate_limit_line(settings)}",
+        f"  Visitor API   {visitor_api}",
         "",
         "Try it: paste these two lines into a shell. The curl creates the demo visitor's"
         " call-center room (run it again:",

@@ -1,5 +1,6 @@
-"""The reference implementation for the differential tests: the qs and ajv Rocket.Chat runs, in ONE
-node process fed one raw query per line, so thousands of queries take seconds.
+"""The reference implementations for the differential tests, each ONE node process fed one input
+per line, so thousands of inputs take seconds: the qs and ajv Rocket.Chat runs (validate.js), and
+Node's own JSON.parse / JSON.stringify (json_reference.js).
 
 The node packages are installed here, from the lock file (`npm ci`), the first time the suite runs
 and again whenever the lock file changes; node and npm are on every development machine.
@@ -50,13 +51,14 @@ def ensure_node_packages() -> None:
 
 
 class Reference:
-    """A running `node validate.js`: ask it how Rocket.Chat reads one raw query."""
+    """A running `node <script>`: ask it how Rocket.Chat reads one input (validate.js: a raw
+    query; json_reference.js: a body's text)."""
 
-    def __init__(self) -> None:
+    def __init__(self, script: str = "validate.js") -> None:
         node = shutil.which("node")
         assert node is not None
         self.process = subprocess.Popen(
-            [node, str(HERE / "validate.js")],
+            [node, str(HERE / script)],
             cwd=HERE,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -72,7 +74,7 @@ class Reference:
 
     def answer(self, raw_query: str) -> dict[str, Any]:
         stdin, stdout = self._pipes()
-        stdin.write(json.dumps(raw_query) + "\n")
+        stdin.write(json.dumps(raw_query) + "\n")  # ASCII: lone surrogates travel escaped
         stdin.flush()
         line = stdout.readline()
         if not line:
@@ -102,3 +104,13 @@ def reference(request: pytest.FixtureRequest) -> Iterator[Reference]:
     finally:
         running.close()
         report_line(request.config, f"\ndifferential: node qs+ajv answered {running.asked} queries")
+
+
+@pytest.fixture(scope="session")
+def json_reference(request: pytest.FixtureRequest) -> Iterator[Reference]:
+    running = Reference("json_reference.js")
+    try:
+        yield running
+    finally:
+        running.close()
+        report_line(request.config, f"differential: node JSON answered {running.asked} bodies")

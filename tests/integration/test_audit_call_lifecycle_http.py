@@ -20,7 +20,10 @@ JSON = {"Content-Type": "application/json"}
 
 @pytest.fixture(scope="module")
 def audit_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with running_stack(tmp_path_factory.mktemp("audit-lifecycle"), every_rate_limit_off()) as up:
+    """Rocket.Chat's visitor routes are public: this audit judges them as Rocket.Chat has them
+    (VISITOR_API_REQUIRES_AUTH=false; the default is true)."""
+    settings = {**every_rate_limit_off(), "VISITOR_API_REQUIRES_AUTH": "false"}
+    with running_stack(tmp_path_factory.mktemp("audit-lifecycle"), settings) as up:
         yield up
 
 

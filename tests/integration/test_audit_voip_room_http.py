@@ -47,7 +47,7 @@ def test_a_room_holding_a_lone_surrogate_is_answered_not_a_gateway_error(
     registered = stack.request(
         "POST",
         "/api/v1/livechat/visitor",
-        {"Content-Type": "application/json"},
+        {**stack.auth, "Content-Type": "application/json"},
         b'{"visitor":{"token":"audit-lone","name":"a\\ud800b"}}',
     )
     assert registered.status == 200, registered.text

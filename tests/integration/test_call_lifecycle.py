@@ -1,6 +1,7 @@
 """A whole call over real sockets against the local stack (call-lifecycle.md): register the caller,
 get the room, close it, and the next call gets a new room; concurrent closes; concurrent
-registrations of one token; erasure."""
+registrations of one token; erasure. The connector sends its credentials on every call: the
+visitor routes require them by default (VISITOR_API_REQUIRES_AUTH=true)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ def post_json(stack: LocalStack, path: str, body: Any, headers: dict[str, str]) 
 
 
 def register(stack: LocalStack, visitor: dict[str, Any]) -> dict[str, Any]:
-    reply = post_json(stack, "/api/v1/livechat/visitor", {"visitor": visitor}, JSON)
+    reply = post_json(
+        stack, "/api/v1/livechat/visitor", {"visitor": visitor}, {**stack.auth, **JSON}
+    )
     assert reply.status == 200, reply.text
     assert reply.headers["Content-Type"] == "application/json"
     registered: dict[str, Any] = reply.json()["visitor"]
@@ -111,16 +114,39 @@ def test_a_whole_call_then_the_next_call_gets_a_new_room(lifecycle_stack: LocalS
     )
 
     # Erasure: the visitor and both rooms go; the token is free again.
-    assert stack.request("GET", visitor_path(caller)).json()["visitor"]["_id"] == visitor["_id"]
-    erased = stack.request("DELETE", visitor_path(caller))
+    found = stack.request("GET", visitor_path(caller), stack.auth)
+    assert found.json()["visitor"]["_id"] == visitor["_id"]
+    erased = stack.request("DELETE", visitor_path(caller), stack.auth)
     assert erased.status == 200, erased.text
     assert list(erased.json()) == ["visitor", "success"]
     assert list(erased.json()["visitor"]) == ["_id", "ts"]
     for rid in (first["room"]["_id"], second["room"]["_id"]):
         found = stack.get_room({"token": caller, "rid": rid}, stack.auth)
         assert found.text == '{"success":false,"error":"invalid-token"}'
-    assert stack.request("GET", visitor_path(caller)).status == 400
+    assert stack.request("GET", visitor_path(caller), stack.auth).status == 400
     assert register(stack, {"token": caller})["_id"] != visitor["_id"]
+
+
+UNAUTHORIZED = '{"status":"error","message":"You must be logged in to do this."}'
+
+
+def test_the_visitor_routes_require_credentials_and_the_permission_by_default(
+    lifecycle_stack: LocalStack,
+) -> None:
+    stack = lifecycle_stack
+    caller = unique("guarded")
+    register(stack, {"token": caller, "phone": "+15550199"})
+    stranger = {"visitor": {"token": unique("stranger"), "phone": "+15550199"}}
+    plain = stack.admin("create-user", "--username", unique("plain"))
+    no_role = {"X-User-Id": plain["userId"], "X-Auth-Token": plain["authToken"]}
+    for headers, status in (({}, 401), (no_role, 403)):
+        reply = post_json(stack, "/api/v1/livechat/visitor", stranger, {**headers, **JSON})
+        assert reply.status == status, reply.text
+        assert caller not in reply.text
+        for method in ("GET", "DELETE"):
+            assert stack.request(method, visitor_path(caller), headers).status == status
+    assert stack.request("GET", visitor_path(caller), {}).text == UNAUTHORIZED
+    assert stack.request("GET", visitor_path(caller), stack.auth).status == 200
 
 
 def test_path_tokens_are_decoded_and_bodies_read_whatever_the_content_type(
@@ -130,12 +156,12 @@ def test_path_tokens_are_decoded_and_bodies_read_whatever_the_content_type(
     token = unique("tök en+1")
     body = json.dumps({"visitor": {"token": token}}).encode("utf-8")
     # curl -d's form type: the local API base64-encodes it, as API Gateway does
-    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    form = {**stack.auth, "Content-Type": "application/x-www-form-urlencoded"}
     reply = stack.request("POST", "/api/v1/livechat/visitor", form, body)
     assert reply.status == 200, reply.text
-    found = stack.request("GET", visitor_path(token))
+    found = stack.request("GET", visitor_path(token), stack.auth)
     assert found.status == 200 and found.json()["visitor"]["token"] == token
-    assert stack.request("POST", "/api/v1/livechat/visitor", {}, b"").text == (
+    assert stack.request("POST", "/api/v1/livechat/visitor", stack.auth, b"").text == (
         '{"success":false,"error":"Match error: Missing key \'visitor\'"}'
     )
 
@@ -194,7 +220,8 @@ def test_concurrent_registrations_of_one_token_make_one_visitor(
 ) -> None:
     stack = lifecycle_stack
     token = unique("burst")
-    send = sender("POST", "/api/v1/livechat/visitor", JSON, {"visitor": {"token": token}})
+    headers = {**stack.auth, **JSON}
+    send = sender("POST", "/api/v1/livechat/visitor", headers, {"visitor": {"token": token}})
     replies = concurrently(CONCURRENT_REGISTRATIONS, stack, send)
     assert [reply.status for reply in replies] == [200] * CONCURRENT_REGISTRATIONS, replies[0].text
     visitors = [reply.json()["visitor"] for reply in replies]

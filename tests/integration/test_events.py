@@ -143,3 +143,8 @@ def test_events_drive_the_handler_to_the_expected_answers(invoke: Invoker) -> No
     status, erased = invoke("visitor_delete.json")
     assert (status, erased["visitor"]["_id"]) == (200, registered["visitor"]["_id"])
     assert invoke("visitor_get.json")[0] == 400
+    # the visitor routes require voip/room's credentials by default
+    assert invoke("visitor_register.json", REPLACE_WITH_AUTH_TOKEN="not-a-token") == (
+        401,
+        {"status": "error", "message": "You must be logged in to do this."},
+    )

@@ -4,9 +4,11 @@ runs every one of its checks on each answer. It must find nothing.
 
 Positive cases (data the document says is valid) name records that exist: their `token` is a
 visitor provisioned here and their `rid` a room of that visitor, while `agentId` and `direction`
-stay as generated (the visitor's open room is reused whatever they say, spec §5). A schema states
-which requests are well formed, not which ids exist; without this every positive case would be a
-400 `invalid-token`. Negative cases are sent as generated.
+stay as generated (the visitor's open room is reused whatever they say, spec §5); a visitor path's
+token is that visitor's (GET) or one registered for the occasion (DELETE: erasing a visitor with an
+open room is refused). A schema states which requests are well formed, not which ids exist; without
+this every positive case would be a 400 `invalid-token`. Negative cases are sent as generated.
+The visitor routes require the demo agent's credentials, as they do by default.
 
 Every check runs but one: `unsupported_method` wants 405 for a method the document does not
 declare, and API Gateway's HTTP API (like the local stack that mirrors it) answers a method with
@@ -16,6 +18,7 @@ methods are still sent, and every other check (no 5xx among them) still applies 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,16 +46,29 @@ class Records:
     visitor_token: str
     room_id: str
     sent: int = 0
+    erasable: int = 0
 
     def name_existing_records(self, case: Any) -> None:
         meta = case.meta
         if meta is None or meta.generation.mode is not GenerationMode.POSITIVE:
             return
+        if isinstance(case.path_parameters, dict) and "token" in case.path_parameters:
+            erasing = case.operation.method.upper() == "DELETE"
+            case.path_parameters["token"] = self.new_visitor() if erasing else self.visitor_token
         if not isinstance(case.query, dict) or "token" not in case.query:
             return
         case.query["token"] = self.visitor_token
         if "rid" in case.query:
             case.query["rid"] = self.room_id
+
+    def new_visitor(self) -> str:
+        self.erasable += 1
+        token = f"schemathesis-erasable-{self.erasable}"
+        body = json.dumps({"visitor": {"token": token}}).encode()
+        headers = {**self.stack.auth, "Content-Type": "application/json"}
+        reply = self.stack.request("POST", "/api/v1/livechat/visitor", headers, body)
+        assert reply.status == 200, reply.text
+        return token
 
 
 @pytest.fixture(scope="module")

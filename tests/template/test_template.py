@@ -12,6 +12,12 @@ from typing import Any
 
 import pytest
 from voip_admin.provisioning import _OUTPUTS as ADMIN_OUTPUTS
+from voip_core.settings import (
+    DEFAULT_MAX_REQUEST_BODY_BYTES,
+    MOST_REQUEST_BODY_BYTES,
+    Settings,
+    SettingsError,
+)
 from voip_core.store.dynamo import make_client
 from voip_core.store.visitor_erasure import ERASE_CALLS_WITHIN_SECONDS
 from voip_local.template import TEMPLATE_PATH, load_template, table_definitions
@@ -156,6 +162,42 @@ def test_rate_limit_parameters_accept_only_whole_numbers(name: str) -> None:
         assert not pattern.fullmatch(bad)
     environment = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert {"Ref": name} in environment.values()
+
+
+def test_body_limit_parameter_accepts_exactly_what_the_function_accepts() -> None:
+    """1 to 524288 bytes, the range Settings takes, and the code's default; every other value is
+    refused by CloudFormation rather than by the function's init."""
+    parameter = PARAMETERS["MaxRequestBodyBytes"]
+    assert parameter["Type"] == "String"
+    assert parameter["Default"] == str(DEFAULT_MAX_REQUEST_BODY_BYTES)
+    pattern = re.compile(parameter["AllowedPattern"])
+    samples = [
+        *range(0, 1200),
+        *range(9_000, 110_000, 7),
+        *range(MOST_REQUEST_BODY_BYTES - 1500, MOST_REQUEST_BODY_BYTES + 1500),
+    ]
+    for number in samples:
+        assert bool(pattern.fullmatch(str(number))) == (1 <= number <= MOST_REQUEST_BODY_BYTES)
+    for bad in ("065536", "5.5", "-1", "", "1e3", " 5", "1000000"):
+        assert not pattern.fullmatch(bad)
+    for number in (1, 65_536, MOST_REQUEST_BODY_BYTES):
+        env = {"MAX_REQUEST_BODY_BYTES": str(number)}
+        assert Settings.from_env(env).max_request_body_bytes == number
+    for bad in ("0", str(MOST_REQUEST_BODY_BYTES + 1)):
+        with pytest.raises(SettingsError):
+            Settings.from_env({"MAX_REQUEST_BODY_BYTES": bad})
+    environment = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert environment["MAX_REQUEST_BODY_BYTES"] == {"Ref": "MaxRequestBodyBytes"}
+
+
+def test_the_visitor_routes_require_authentication_by_default() -> None:
+    """Secure by default (docs/compatibility.md): the template's default is the code's."""
+    parameter = PARAMETERS["VisitorApiRequiresAuth"]
+    assert parameter["Default"] == "true"
+    assert set(parameter["AllowedValues"]) == {"true", "false"}
+    assert Settings.from_env({"VISITOR_API_REQUIRES_AUTH": parameter["Default"]}) == Settings()
+    environment = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    assert environment["VISITOR_API_REQUIRES_AUTH"] == {"Ref": "VisitorApiRequiresAuth"}
 
 
 def test_timeout_is_below_api_gateway_limit() -> None:

@@ -53,13 +53,39 @@ def dynamodb() -> Iterator[Any]:
 
 
 @pytest.fixture
+def dynamodb_calls(dynamodb: Any) -> Iterator[list[str]]:
+    """The name of every DynamoDB operation the tables' client sends from now on, in order."""
+    calls: list[str] = []
+
+    def record(model: Any, **_: Any) -> None:
+        calls.append(model.name)
+
+    dynamodb.meta.events.register("before-call.dynamodb", record)
+    try:
+        yield calls
+    finally:
+        dynamodb.meta.events.unregister("before-call.dynamodb", record)
+
+
+@pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
 
 
+# The suites that judge Rocket.Chat's own behaviour of the visitor routes (public there) say so:
+# they override `base_env` with this. The default is VISITOR_API_REQUIRES_AUTH=true.
+PUBLIC_VISITOR_API: Mapping[str, str] = {"VISITOR_API_REQUIRES_AUTH": "false"}
+
+
 @pytest.fixture
-def settings() -> Settings:
-    return Settings.from_env({})
+def base_env() -> Mapping[str, str]:
+    """The environment a test's settings start from (`configure` adds to it): the defaults."""
+    return {}
+
+
+@pytest.fixture
+def settings(base_env: Mapping[str, str]) -> Settings:
+    return Settings.from_env(base_env)
 
 
 @pytest.fixture
@@ -171,12 +197,17 @@ Configure = Callable[[Mapping[str, str]], Services]
 
 @pytest.fixture
 def configure(
-    dynamodb: Any, clock: FakeClock, api: Api, monkeypatch: pytest.MonkeyPatch
+    dynamodb: Any,
+    clock: FakeClock,
+    api: Api,
+    base_env: Mapping[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Configure:
-    """Rebuild the handler's services with settings read from `env` (same tables, same clock)."""
+    """Rebuild the handler's services with settings read from `base_env` and `env` (same tables,
+    same clock)."""
 
     def rebuild(env: Mapping[str, str]) -> Services:
-        built = Services.build(Settings.from_env(env), dynamodb, clock)
+        built = Services.build(Settings.from_env({**base_env, **env}), dynamodb, clock)
         monkeypatch.setattr(api.module, "services", built)
         return built
 

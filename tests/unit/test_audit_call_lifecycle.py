@@ -13,6 +13,7 @@ deviated from the contract, each pinned by a test.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -22,7 +23,13 @@ from voip_core.services import Services
 from voip_core.store.tokens import PERSONAL_ACCESS_TOKEN, DuplicateTokenName
 
 from tests.unit.calls import Calls, compact
-from tests.unit.conftest import Actors, Api
+from tests.unit.conftest import PUBLIC_VISITOR_API, Actors, Api
+
+
+@pytest.fixture
+def base_env() -> Mapping[str, str]:
+    """Rocket.Chat's visitor routes, public there: VISITOR_API_REQUIRES_AUTH=false."""
+    return PUBLIC_VISITOR_API
 
 
 @pytest.fixture

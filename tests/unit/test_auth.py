@@ -67,6 +67,26 @@ def test_header_names_are_case_insensitive(
     assert status == 200, body
 
 
+@pytest.mark.parametrize("padding", [" ", "\t", "  ", " \t \t"])
+def test_spaces_and_tabs_around_a_header_value_are_not_part_of_it(
+    api: Api, agent: tuple[str, str], padding: str
+) -> None:
+    """RFC 9110 §5.5 (what Node does in front of Rocket.Chat): a client that sends
+    `token + " "` is authenticated."""
+    user_id, token = agent
+    headers = {"X-User-Id": padding + user_id + padding, "X-Auth-Token": token + padding}
+    status, _, body = api.call(room_query(user_id), headers=headers)
+    assert status == 200, body
+
+
+@pytest.mark.parametrize("padding", ["\u00a0", "\n", "\x0b", "\u3000"])
+def test_other_whitespace_around_a_header_value_is_part_of_it(
+    api: Api, agent: tuple[str, str], padding: str
+) -> None:
+    user_id, token = agent
+    assert_unauthorized(api.call(room_query(user_id), user_id, token + padding))
+
+
 def test_unknown_token(api: Api, agent: tuple[str, str]) -> None:
     assert_unauthorized(api.call(room_query(agent[0]), agent[0], agent[1] + "x"))
 

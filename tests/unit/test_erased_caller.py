@@ -46,7 +46,9 @@ def erase_and_register_again(services: Services, clock: FakeClock) -> dict[str, 
     rival = Services.build(services.settings, make_client(), clock)
     visitors = VisitorService.of(rival)
     visitors.erase(VISITOR)
-    document, _ = visitors.register(Registration(token=VISITOR, name="Bob Stone", phone="+15550199"))
+    document, _ = visitors.register(
+        Registration(token=VISITOR, name="Bob Stone", phone="+15550199")
+    )
     return document
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from voip_core.services import Services
-from voip_core.settings import Settings
+from voip_core.settings import MOST_REQUEST_BODY_BYTES, Settings
 
 from tests.unit.calls import Calls, compact, open_room
 from tests.unit.cli_runner import Cli
@@ -45,8 +45,15 @@ def too_long(field: str) -> str:
 
 @pytest.fixture
 def settings() -> Settings:
-    # Rocket.Chat's public visitor routes, whatever the default (this file needs no credentials).
-    return Settings.from_env({"VISITOR_API_REQUIRES_AUTH": "false"})
+    # Rocket.Chat's public visitor routes, whatever the default (this file needs no credentials);
+    # bodies up to the most MAX_REQUEST_BODY_BYTES allows, so that the field limits, not the body
+    # limit, are what refuses (a deployment may raise the body limit).
+    return Settings.from_env(
+        {
+            "VISITOR_API_REQUIRES_AUTH": "false",
+            "MAX_REQUEST_BODY_BYTES": str(MOST_REQUEST_BODY_BYTES),
+        }
+    )
 
 
 @pytest.fixture

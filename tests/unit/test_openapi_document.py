@@ -5,14 +5,20 @@ service really answers."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from voip_core.errors import ApiError
+from voip_core.jsjson import JS_WHITESPACE
+from voip_core.visitor_check import check_visitor_body, registration_from
 
 from tests.conftest import ROOT
 from tests.unit.conftest import Actors, Api
@@ -136,3 +142,89 @@ def test_the_401_and_403_examples_are_the_services_answers(
     answer = api.call({"token": "visitor-1", "agentId": user_id}, user_id, sent_token)
     assert answer[0] == int(status)
     assert answer[2] == expected
+
+
+# --- the visitor routes ----------------------------------------------------------------------
+
+VISITOR_OPERATIONS = [
+    ("/api/v1/livechat/visitor", "post"),
+    ("/api/v1/livechat/visitor/{token}", "get"),
+    ("/api/v1/livechat/visitor/{token}", "delete"),
+]
+
+
+def _visitor_examples() -> list[Any]:
+    """Every response example of the visitor routes with the pointer of its schema, through the
+    shared `components/responses`."""
+    document = _document()
+    cases = []
+    for path, method in VISITOR_OPERATIONS:
+        for status, written in document["paths"][path][method]["responses"].items():
+            base: tuple[str, ...] = ("paths", path, method, "responses", status)
+            response = written
+            if "$ref" in written:
+                base = tuple(written["$ref"].removeprefix("#/").split("/"))
+                response = document[base[0]][base[1]][base[2]]
+            media = response["content"]["application/json"]
+            examples = {n: item["value"] for n, item in media.get("examples", {}).items()}
+            if "example" in media:
+                examples[status] = media["example"]
+            pointer = "/" + "/".join(
+                _escape(s) for s in (*base, "content", "application/json", "schema")
+            )
+            cases += [
+                pytest.param(pointer, value, id=f"{method}-{status}-{name}")
+                for name, value in examples.items()
+            ]
+    return cases
+
+
+@pytest.mark.parametrize("pointer, example", _visitor_examples())
+def test_every_visitor_example_fits_its_schema(pointer: str, example: Any) -> None:
+    _validator(_document(), pointer).validate(example)
+
+
+@pytest.mark.parametrize(("path", "method"), VISITOR_OPERATIONS)
+def test_the_visitor_routes_require_credentials_and_document_401_and_403(
+    path: str, method: str
+) -> None:
+    operation = _document()["paths"][path][method]
+    assert operation["security"] == [{"userId": [], "authToken": []}]
+    assert {"401", "403", "413", "429"} <= set(operation["responses"])
+
+
+def test_the_registration_example_fits_the_body_schema() -> None:
+    document = _document()
+    media = document["paths"]["/api/v1/livechat/visitor"]["post"]["requestBody"]["content"]
+    _validator(document, "/components/schemas/Registration").validate(
+        media["application/json"]["example"]
+    )
+
+
+def _accepted(visitor: dict[str, Any]) -> bool:
+    try:
+        registration_from(check_visitor_body({"visitor": visitor}))
+    except ApiError:
+        return False
+    return True
+
+
+WHITESPACE_AND_MORE = st.text(
+    st.sampled_from([*JS_WHITESPACE, "@", "a", "É", "\u0085", "\u200b", "İ"]), max_size=8
+)
+
+
+def test_the_documented_email_and_token_patterns_are_the_services_rules() -> None:
+    """Generated requests are judged by these patterns (tests/integration/test_schemathesis.py):
+    they must accept exactly what the service accepts."""
+    visitor_schema = _document()["components"]["schemas"]["Registration"]["properties"]["visitor"]
+    email = re.compile(visitor_schema["properties"]["email"]["pattern"])
+    token = re.compile(visitor_schema["properties"]["token"]["pattern"])
+
+    @settings(max_examples=500, deadline=None)
+    @given(WHITESPACE_AND_MORE)
+    def agree(text: str) -> None:
+        assert bool(email.search(text)) == _accepted({"token": "t", "email": text})
+        assert bool(token.search(text)) == _accepted({"token": text})
+
+    agree()

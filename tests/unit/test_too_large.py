@@ -4,12 +4,14 @@ anything is written (never a 500 from DynamoDB's ValidationException)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from voip_core.settings import MOST_REQUEST_BODY_BYTES
 
 from tests.unit.calls import Calls, compact, open_room, stored_room
-from tests.unit.conftest import Actors, Api, scan_tables
+from tests.unit.conftest import PUBLIC_VISITOR_API, Actors, Api, Configure, scan_tables
 
 TOO_LARGE = compact(
     {
@@ -27,7 +29,17 @@ def custom_field(value: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
+def base_env() -> Mapping[str, str]:
+    """The store's limit, reached through the public registration route:
+    VISITOR_API_REQUIRES_AUTH=false."""
+    return PUBLIC_VISITOR_API
+
+
+@pytest.fixture
+def calls(api: Api, configure: Configure) -> Calls:
+    """Bodies up to the most MAX_REQUEST_BODY_BYTES allows: these are the store's limit, not the
+    body limit (tests/unit/test_body_limit.py)."""
+    configure({"MAX_REQUEST_BODY_BYTES": str(MOST_REQUEST_BODY_BYTES)})
     return Calls(api, rotate_ips=True)
 
 
@@ -65,3 +77,18 @@ def test_closing_with_tags_too_large_to_store_is_413_and_the_room_stays_open(
     assert scan_tables(dynamodb)["RoomsTable"] == before["RoomsTable"]
     assert scan_tables(dynamodb)["VisitorsTable"] == before["VisitorsTable"]
     assert stored_room(calls.api.module.services, room["_id"])["open"] is True
+
+
+def test_the_store_limit_holds_under_the_default_body_limit(
+    calls: Calls, api: Api, actors: Actors, dynamodb: Any, configure: Configure
+) -> None:
+    """A 64 KiB body can still make a document too large: each "é" is stored as 6 bytes."""
+    configure({})
+    actors.visitor("visitor-wide-tags", name="Mary")
+    agent = actors.user("kim.jane")
+    room = open_room(api, agent, "visitor-wide-tags")
+    body = {"rid": room["_id"], "token": "visitor-wide-tags", "options": {"tags": ["é" * 32_000]}}
+    assert len(compact(body).encode("utf-8")) <= 65_536
+    before = scan_tables(dynamodb)
+    assert calls.close(body, *agent)[::2] == (413, TOO_LARGE)
+    assert scan_tables(dynamodb)["RoomsTable"] == before["RoomsTable"]

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from voip_core.services import Services
 
 from tests.unit.calls import Calls, compact
-from tests.unit.conftest import Api
+from tests.unit.conftest import PUBLIC_VISITOR_API, Api
 
 HEX_ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+@pytest.fixture
+def base_env() -> Mapping[str, str]:
+    """Rocket.Chat's check() messages on its public route: VISITOR_API_REQUIRES_AUTH=false."""
+    return PUBLIC_VISITOR_API
 
 
 @pytest.fixture

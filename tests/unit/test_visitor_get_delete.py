@@ -4,6 +4,7 @@ and erasure: rooms deleted, no personal data left, the token free again."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -14,7 +15,15 @@ from voip_core.store.visitor_erasure import VisitorErasure
 from voip_core.store.visitor_rooms import VisitorRoomIndex
 
 from tests.unit.calls import Calls, compact, rate_headers, too_many
-from tests.unit.conftest import START_MS, Actors, Api, Configure, FakeClock, scan_tables
+from tests.unit.conftest import (
+    PUBLIC_VISITOR_API,
+    START_MS,
+    Actors,
+    Api,
+    Configure,
+    FakeClock,
+    scan_tables,
+)
 
 INVALID_TOKEN = '{"success":false,"error":"[invalid-token]","errorType":"invalid-token"}'
 HAS_OPEN_ROOMS = compact(
@@ -25,6 +34,12 @@ HAS_OPEN_ROOMS = compact(
     }
 )
 PERSONAL = ("Mary Jones", "+15550100", "mary@example.com", "sales", "mary.j", "crm-42")
+
+
+@pytest.fixture
+def base_env() -> Mapping[str, str]:
+    """Rocket.Chat's GET and DELETE, on its public routes: VISITOR_API_REQUIRES_AUTH=false."""
+    return PUBLIC_VISITOR_API
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -14,10 +15,16 @@ from voip_core.services import Services
 from voip_core.visitor_service import VisitorService
 
 from tests.unit.calls import Calls, compact, rate_headers, too_many
-from tests.unit.conftest import START_MS, Actors, Api, Configure, FakeClock
+from tests.unit.conftest import PUBLIC_VISITOR_API, START_MS, Actors, Api, Configure, FakeClock
 
 HEX_ID = re.compile(r"^[0-9a-f]{24}$")
 NOW = "2024-05-01T12:00:00.000Z"
+
+
+@pytest.fixture
+def base_env() -> Mapping[str, str]:
+    """Rocket.Chat's registration, on its public route: VISITOR_API_REQUIRES_AUTH=false."""
+    return PUBLIC_VISITOR_API
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
 """The one place that turns a route's outcome into a response: success, a Rocket.Chat error
-envelope, 503 for an unavailable datastore, or the 500 envelope for anything unexpected (§8)."""
+envelope, 503 for an unavailable datastore, or the 500 envelope for anything unexpected (§8).
+
+Before any route's own checks, a body over MAX_REQUEST_BODY_BYTES is refused with 413, as a
+gateway's limit would: it is never decoded or parsed, and counts against no rate limit."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from voip_core.errors import INTERNAL_ERROR_BODY, ApiError
+from voip_core.errors import INTERNAL_ERROR_BODY, ApiError, PayloadTooLarge
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.observability import logger
 from voip_core.room_close import ROUTE as ROOM_CLOSE_ROUTE
@@ -42,6 +45,8 @@ def handle(services: Services, request: HttpRequest) -> HttpResponse:
         return HttpResponse(NOT_FOUND.status, dict(NOT_FOUND.body))
     response_headers: dict[str, str] = {}
     try:
+        if request.body_size > services.settings.max_request_body_bytes:
+            raise PayloadTooLarge()
         response = route(services, request, response_headers)
     except ApiError as error:
         response = HttpResponse(error.status, error.body, {**response_headers, **error.headers})
@@ -65,5 +70,5 @@ def handle(services: Services, request: HttpRequest) -> HttpResponse:
 def _error_code(error: ApiError) -> str:
     text = str(error.body.get("error") or error.body.get("message") or "")
     if text.endswith("]") and "[" in text:
-        return text[text.rindex("[") + 1 : -1]
+        text = text[text.rindex("[") + 1 : -1]
     return text[:60]

@@ -87,7 +87,8 @@ class ServiceUnavailable(ApiError):
 
 
 class PayloadTooLarge(ApiError):
-    """A document would exceed what one DynamoDB item can hold (Rocket.Chat has no such limit)."""
+    """A request body over MAX_REQUEST_BODY_BYTES, or a document that would exceed what one
+    DynamoDB item can hold (Rocket.Chat has neither limit; docs/compatibility.md)."""
 
     status = 413
 

@@ -3,16 +3,18 @@
 - `admit_caller`: authentication → rate limit, the first two checks of the authenticated routes
   (voip-room.md §1; call-lifecycle §1). The counter's increment runs beside the request's one batch
   read; a 401, or a caller with an exempt role, gives it back.
-- `PublicGate`: the public visitor routes (call-lifecycle §5): rate limit first, every request
-  counts, no role is exempt; with VISITOR_API_REQUIRES_AUTH, authentication and the permission of
-  `voip/room` come before it.
+- `admit_visitor_request`: the visitor routes' (call-lifecycle §5): with VISITOR_API_REQUIRES_AUTH
+  (the default), `voip/room`'s authentication and permission, then the rate limit; without it, the
+  rate limit alone, every request counting and no role exempt.
+
+A request over its limit is refused here, before its route parses its body or reads anything but
+the counter (and, where authentication comes first, the token and user it needs anyway): a
+refused request costs almost nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
 
 from voip_core.auth import authenticate, hash_token, read_credentials
 from voip_core.http import HttpRequest
@@ -20,8 +22,6 @@ from voip_core.models import User
 from voip_core.permissions import require_role
 from voip_core.services import Services
 from voip_core.store.snapshot import Snapshot, SnapshotKeys
-
-T = TypeVar("T")
 
 # The public routes have no caller: nobody is exempt from their limit.
 _NOBODY = User(id="", username=None)
@@ -64,24 +64,23 @@ def require_voip_caller(services: Services, request: HttpRequest) -> User:
     return user
 
 
-class PublicGate:
-    """The rate limit of a public route. Its increment starts at once; `then` runs the route's
-    first step beside it and only then answers 429 if the window is full, so a refused request
-    never gets another answer, and every request counts whatever its outcome."""
-
-    def __init__(self, services: Services, request: HttpRequest, route: str, limit: int) -> None:
-        if services.settings.visitor_api_requires_auth:
-            require_voip_caller(services, request)
-        self._hit = services.rate_limiter.start(route, request.source_ip, limit, services.clock())
-
-    def then(self, step: Callable[[], T], response_headers: dict[str, str]) -> T:
+def admit_visitor_request(
+    services: Services,
+    request: HttpRequest,
+    *,
+    route: str,
+    limit: int,
+    response_headers: dict[str, str],
+) -> None:
+    """The visitor routes' first checks: 401 and 403 as `voip/room` answers them when
+    VISITOR_API_REQUIRES_AUTH is on (the count given back: they come before the rate limit), then
+    429 — before the route reads its body. The counter's increment runs beside the credentials'
+    batch read."""
+    hit = services.rate_limiter.start(route, request.source_ip, limit, services.clock())
+    if services.settings.visitor_api_requires_auth:
         try:
-            result = step()
+            require_voip_caller(services, request)
         except BaseException:
-            self._admit(response_headers)
+            hit.give_back()
             raise
-        self._admit(response_headers)
-        return result
-
-    def _admit(self, response_headers: dict[str, str]) -> None:
-        response_headers.update(self._hit.admit(_NOBODY, _NO_EXEMPT_ROLES))
+    response_headers.update(hit.admit(_NOBODY, _NO_EXEMPT_ROLES))

@@ -41,7 +41,8 @@ class HttpRequest:
     route_key: str  # the template's route, e.g. "GET /api/v1/voip/room"
     headers: dict[str, str]  # names lower-cased
     raw_query: str = ""
-    body: bytes | None = None
+    body: bytes | None = None  # None when absent, and when over the body limit (not decoded)
+    body_size: int = 0  # bytes of the body as sent (base64 decoded), at least the limit + 1 if over
     source_ip: str = ""
     request_id: str = ""
     path_parameters: dict[str, str] = field(default_factory=dict)

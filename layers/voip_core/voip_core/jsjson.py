@@ -1,8 +1,10 @@
 """JSON as Rocket.Chat's Node.js server reads and writes it, where Python's `json` differs.
 
-Request bodies are parsed as `JSON.parse` would (every number is a double; `NaN`/`Infinity` are not
-JSON), numbers are turned into strings as JavaScript's `String()` does (ajv's type coercion), and
-values are written back as `JSON.stringify` writes them (Meteor's check() quotes them in messages).
+Request bodies are parsed as `JSON.parse` would (every number is a double, so an integer of 5,000
+digits is `Infinity`; `NaN`/`Infinity` are not JSON; any depth of nesting), numbers are turned into
+strings as JavaScript's `String()` does (ajv's type coercion), and values are written back as
+`JSON.stringify` writes them (Meteor's check() quotes them in messages), without recursion, up to
+`MAX_STRINGIFY_DEPTH` levels (docs/compatibility.md).
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from typing import Any
+
+from voip_core.deep_json import parse_deep
 
 NOT_JSON = object()
 """What `parse_body` returns for a body that is not JSON at all."""
@@ -24,6 +29,16 @@ JS_WHITESPACE = (
 _ARRAY_INDEX = re.compile(r"0|[1-9][0-9]{0,9}")
 _MAX_ARRAY_INDEX = 2**32 - 2
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+# How deep a value `js_stringify` writes. Rocket.Chat quotes a value in a check() message with
+# Meteor's EJSON.stringify, whose recursion runs out of stack near 2,800 levels on Node 20 (measured
+# on a replica of it; the exact depth depends on the stack in use); EJSON then throws
+# "Converting circular structure to JSON". Here the depth is fixed.
+MAX_STRINGIFY_DEPTH = 2500
+
+
+class TooDeep(ValueError):
+    """A value nested deeper than MAX_STRINGIFY_DEPTH: what JavaScript's stack would not take."""
 
 
 def _reject_constant(name: str) -> Any:
@@ -40,8 +55,15 @@ def parse_body(body: bytes | None) -> Any:
         return {}
     text = body.decode("utf-8", errors="replace").removeprefix("\ufeff")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):
+        # Every number a double (`float`): no int_max_str_digits limit, 1e400 is infinite.
+        return json.loads(text, parse_int=float, parse_constant=_reject_constant)
+    except RecursionError:
+        pass  # nested deeper than Python's recursion: read it without recursion
+    except ValueError:
+        return NOT_JSON
+    try:
+        return parse_deep(text)
+    except ValueError:
         return NOT_JSON
 
 
@@ -105,9 +127,10 @@ def _string(text: str) -> str:
 
 _LITERALS = {None: "null", True: "true", False: "false"}
 
+_Entries = Iterator[tuple[str, Any]]  # (what comes before a member, the member)
 
-def js_stringify(value: Any) -> str:
-    """`JSON.stringify(value)` for a value parsed from JSON: compact, JavaScript's numbers."""
+
+def _scalar(value: Any) -> str:
     if value is None or isinstance(value, bool):
         return _LITERALS[value]
     if isinstance(value, str):
@@ -115,9 +138,45 @@ def js_stringify(value: Any) -> str:
     if isinstance(value, (int, float)):
         text = js_number_string(value)
         return "null" if text in ("NaN", "Infinity", "-Infinity") else text
+    raise TypeError(f"not a JSON value: {type(value).__name__}")
+
+
+def _opening(value: Any) -> tuple[str, _Entries, str] | None:
+    """An array's or object's brackets and members; None for anything else."""
     if isinstance(value, list):
-        return "[" + ",".join(js_stringify(item) for item in value) + "]"
+        return "[", (("," if index else "", item) for index, item in enumerate(value)), "]"
     if isinstance(value, dict):
         keys = js_key_order(list(value))
-        return "{" + ",".join(f"{_string(key)}:{js_stringify(value[key])}" for key in keys) + "}"
-    raise TypeError(f"not a JSON value: {type(value).__name__}")
+        members = (
+            (("," if index else "") + _string(key) + ":", value[key])
+            for index, key in enumerate(keys)
+        )
+        return "{", members, "}"
+    return None
+
+
+def js_stringify(value: Any, max_depth: int = MAX_STRINGIFY_DEPTH) -> str:
+    """`JSON.stringify(value)` for a value parsed from JSON: compact, JavaScript's numbers. The
+    open arrays and objects wait on a list, not on Python's stack; TooDeep past `max_depth`."""
+    out: list[str] = []
+    waiting: list[tuple[_Entries, str]] = []
+    entries: _Entries = iter((("", value),))
+    closing = ""
+    while True:
+        for before, item in entries:
+            out.append(before)
+            opening = _opening(item)
+            if opening is None:
+                out.append(_scalar(item))
+                continue
+            if len(waiting) >= max_depth:
+                raise TooDeep(f"nested deeper than {max_depth} levels")
+            waiting.append((entries, closing))
+            out.append(opening[0])
+            _, entries, closing = opening
+            break
+        else:
+            out.append(closing)
+            if not waiting:
+                return "".join(out)
+            entries, closing = waiting.pop()

@@ -38,6 +38,14 @@ class RouteLimits:
     visitor_delete: int = 10
 
 
+# A request body larger than this is refused (413) before anything else is done with it. 64 KiB
+# holds any real registration or close by far; at the most allowed, the largest answer an accepted
+# body can produce (an invalid email quoted twice, each byte turned into a 3-byte U+FFFD) stays
+# near 3 MB, under Lambda's 6 MB response limit (docs/configuration.md).
+DEFAULT_MAX_REQUEST_BODY_BYTES = 65_536
+MOST_REQUEST_BODY_BYTES = 524_288
+
+
 @dataclass(frozen=True)
 class Settings:
     tables: TableNames = TableNames()
@@ -45,7 +53,10 @@ class Settings:
     limits: RouteLimits = RouteLimits()
     rate_limit_window_seconds: int = 60
     rate_limit_exempt_roles: frozenset[str] = frozenset({"admin", "bot", "app"})
-    visitor_api_requires_auth: bool = False
+    # Secure by default (call-lifecycle §2): Rocket.Chat's public visitor routes hand a caller's
+    # visitor token and personal data to anyone who knows their phone number or email.
+    visitor_api_requires_auth: bool = True
+    max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
     log_level: str = "INFO"
     # Only for `sam local` (env.json): a DynamoDB reachable from the container. Empty on AWS.
     dynamodb_endpoint_url: str | None = None
@@ -70,13 +81,21 @@ class Settings:
         window = _non_negative_int(env, "RATE_LIMIT_WINDOW_SECONDS", 60)
         if window == 0:
             raise SettingsError("RATE_LIMIT_WINDOW_SECONDS must be at least 1")
+        body_limit = _non_negative_int(
+            env, "MAX_REQUEST_BODY_BYTES", DEFAULT_MAX_REQUEST_BODY_BYTES
+        )
+        if not 1 <= body_limit <= MOST_REQUEST_BODY_BYTES:
+            raise SettingsError(
+                f"MAX_REQUEST_BODY_BYTES must be between 1 and {MOST_REQUEST_BODY_BYTES}"
+            )
         return cls(
             tables=tables,
             voip_room_roles=_role_set(env, "VOIP_ROOM_ROLES", "livechat-agent"),
             limits=limits,
             rate_limit_window_seconds=window,
             rate_limit_exempt_roles=_role_set(env, "RATE_LIMIT_EXEMPT_ROLES", "admin,bot,app"),
-            visitor_api_requires_auth=_boolean(env, "VISITOR_API_REQUIRES_AUTH", False),
+            visitor_api_requires_auth=_boolean(env, "VISITOR_API_REQUIRES_AUTH", True),
+            max_request_body_bytes=body_limit,
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voip_core.errors import ApiError
-from voip_core.jsjson import NOT_JSON, js_stringify, js_trim, parse_body
+from voip_core.jsjson import NOT_JSON, TooDeep, js_stringify, js_trim, parse_body
 from voip_core.store.dynamo import usable_key
 
 _IDENTIFIER = re.compile(r"[a-z_$][0-9a-z_$]*", re.IGNORECASE)
@@ -205,9 +205,19 @@ class Registration:
         return "Registration(<hidden>)"
 
 
+def _stack_overflow() -> ApiError:
+    """What Rocket.Chat answers when check() quotes a value too deep for its stack: Meteor's
+    EJSON.stringify turns the RangeError into this plain Error, which the REST layer answers
+    as any error (docs/compatibility.md)."""
+    return ApiError({"success": False, "error": "Converting circular structure to JSON"})
+
+
 def check_visitor_body(body: Any) -> dict[str, Any]:
     """The `visitor` object, or MatchError as check() words it."""
-    failure = _test(body, _BODY)
+    try:
+        failure = _test(body, _BODY)
+    except TooDeep:
+        raise _stack_overflow() from None
     if failure:
         raise MatchError(*failure)
     visitor: dict[str, Any] = body["visitor"]

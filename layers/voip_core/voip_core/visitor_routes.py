@@ -1,11 +1,11 @@
-"""The public visitor routes (call-lifecycle §2, §3, §5): `POST /api/v1/livechat/visitor`,
-`GET` and `DELETE /api/v1/livechat/visitor/{token}`. Order: rate limit → body validation →
-handler, with `voip/room`'s authentication and permission in front when VISITOR_API_REQUIRES_AUTH
-is on."""
+"""The visitor routes (call-lifecycle §2, §3, §5): `POST /api/v1/livechat/visitor`, `GET` and
+`DELETE /api/v1/livechat/visitor/{token}`. Order: `voip/room`'s authentication and permission
+when VISITOR_API_REQUIRES_AUTH is on (the default) → rate limit → body validation → handler. The
+body is parsed, and the visitor looked up, only once the request is within its limit."""
 
 from __future__ import annotations
 
-from voip_core.guard import PublicGate
+from voip_core.guard import admit_visitor_request
 from voip_core.http import (
     VISITOR_ERASED,
     VISITOR_FETCHED,
@@ -15,8 +15,7 @@ from voip_core.http import (
     HttpResponse,
 )
 from voip_core.services import Services
-from voip_core.visitor_check import Registration, read_registration
-from voip_core.visitor_lookup import Lookup
+from voip_core.visitor_check import read_registration
 from voip_core.visitor_service import VisitorService, invalid_token
 
 REGISTER_ROUTE = "POST /api/v1/livechat/visitor"
@@ -27,15 +26,13 @@ DELETE_ROUTE = "DELETE /api/v1/livechat/visitor/{token}"
 def register_visitor(
     services: Services, request: HttpRequest, response_headers: dict[str, str]
 ) -> HttpResponse:
-    gate = PublicGate(services, request, REGISTER_ROUTE, services.settings.limits.visitor_register)
+    limit = services.settings.limits.visitor_register
+    admit_visitor_request(
+        services, request, route=REGISTER_ROUTE, limit=limit, response_headers=response_headers
+    )
+    registration = read_registration(request.body)
     visitors = VisitorService.of(services)
-
-    def validate_and_look_up() -> tuple[Registration, Lookup]:
-        registration = read_registration(request.body)
-        return registration, visitors.look_up(registration)
-
-    registration, lookup = gate.then(validate_and_look_up, response_headers)
-    visitor, created = visitors.register(registration, lookup)
+    visitor, created = visitors.register(registration, visitors.look_up(registration))
     outcome = VISITOR_REGISTERED_NEW if created else VISITOR_REGISTERED_MATCHED
     return HttpResponse(200, {"visitor": visitor, "success": True}, outcome=outcome)
 
@@ -43,19 +40,24 @@ def register_visitor(
 def get_visitor(
     services: Services, request: HttpRequest, response_headers: dict[str, str]
 ) -> HttpResponse:
-    gate = PublicGate(services, request, GET_ROUTE, services.settings.limits.visitor_get)
-    token = request.path_parameters.get("token", "")
-    visitor = gate.then(lambda: VisitorService.of(services).find(token), response_headers)
+    limit = services.settings.limits.visitor_get
+    admit_visitor_request(
+        services, request, route=GET_ROUTE, limit=limit, response_headers=response_headers
+    )
+    visitor = VisitorService.of(services).find(request.path_parameters.get("token", ""))
     return HttpResponse(200, {"visitor": visitor, "success": True}, outcome=VISITOR_FETCHED)
 
 
 def delete_visitor(
     services: Services, request: HttpRequest, response_headers: dict[str, str]
 ) -> HttpResponse:
-    gate = PublicGate(services, request, DELETE_ROUTE, services.settings.limits.visitor_delete)
+    limit = services.settings.limits.visitor_delete
+    admit_visitor_request(
+        services, request, route=DELETE_ROUTE, limit=limit, response_headers=response_headers
+    )
     visitors = VisitorService.of(services)
     token = request.path_parameters.get("token", "")
-    record = gate.then(lambda: visitors.visitors.get_record(token), response_headers)
+    record = visitors.visitors.get_record(token)
     if record is None:
         raise invalid_token()
     erased = visitors.erase(token, record)
