@@ -11,10 +11,18 @@ from typing import Any
 
 import pytest
 
+from tests.botocore_files import parsed_once
 from tests.secret_watch import SecretWatch
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_files_parsed_once() -> Iterator[None]:
+    """tests/botocore_files.py: a client per test costs no JSON parsing."""
+    with parsed_once():
+        yield
 
 
 @pytest.fixture(autouse=True)
