@@ -1,12 +1,24 @@
 # The two commands a newcomer needs: `make run` (local stack) and `make test` (every suite).
-# Both install what they need into .venv first, from nothing.
+# Both install what they need into .venv first, from nothing. `make` alone lists every target.
+#
+# Each target's `## ` comment is its line in `make help`: what it does, then [how long it takes]
+# on the reference machine (2 cores, measured; "first" includes installing what it needs).
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pytest-xdist: one worker process per core (each with its own moto and its own local stack).
+PYTEST_WORKERS ?= auto
+PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
 
-.PHONY: install run test unit lint format clean
+.DEFAULT_GOAL := help
+.PHONY: help install run test unit lint format clean
+
+help: ## this list (also plain `make`) [instant]
+	@echo "make <target>   (times: 2-core machine; 'first' includes installing what it needs)"
+	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9_-]+:[^#]*## / { printf "  %-10s %s\n", $$1, $$2 }' \
+		$(MAKEFILE_LIST)
 
 $(STAMP): pyproject.toml requirements-dev.txt layers/voip_core/requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -15,28 +27,28 @@ $(STAMP): pyproject.toml requirements-dev.txt layers/voip_core/requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-install: $(STAMP)
+install: $(STAMP) ## .venv with the pinned tools and this code (editable) [first TIME_INSTALL]
 
 # The local stack in the foreground (API on ${PORT:-3000}, DynamoDB on ${DYNAMODB_PORT:-8000}).
-run: install
+run: install ## the local stack: API on :3000, DynamoDB on :8000 [TIME_RUN]
 	$(BIN)/python -m voip_local
 
-test: install
-	$(BIN)/python -m pytest
+test: install ## every suite, on every core (node packages installed on first use) [TIME_TEST]
+	$(BIN)/python -m pytest $(PARALLEL)
 
-unit: install
-	$(BIN)/python -m pytest tests/unit
+unit: install ## the unit suite only [TIME_UNIT]
+	$(BIN)/python -m pytest $(PARALLEL) tests/unit
 
-lint: install
+lint: install ## ruff check, ruff format --check, mypy [TIME_LINT]
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-format: install
+format: install ## ruff's fixes and formatting, in place [TIME_FORMAT]
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-clean:
+clean: ## remove .venv, .venv313, .tools, .aws-sam and the caches [instant]
 	rm -rf $(VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .tools .venv313
 
 # ---- Build and template checks (no Docker, no AWS credentials) --------------------------------
@@ -64,20 +76,20 @@ $(TOOLS_STAMP): requirements-tools.txt
 	$(TOOLS_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
 	touch $@
 
-tools: $(TOOLS_STAMP)
+tools: $(TOOLS_STAMP) ## the SAM CLI and cfn-lint, in .tools/ (for build, validate) [first TIME_TOOLS]
 
 # .aws-sam/build: the layer from layers/voip_core/Makefile (arm64 CPython 3.13 wheels, 3.13 bytecode
 # when a python3.13 is here), the function's folder as it is.
-build: tools
+build: tools ## sam build: layer (arm64, 3.13 wheels) and function in .aws-sam/build [TIME_BUILD]
 	time $(SAM) build
 
 # Offline: `sam validate --lint` needs a region but no credentials; cfn-lint adds the serverless rules.
-validate: tools
+validate: tools ## sam validate --lint and cfn-lint on template.yaml, offline [TIME_VALIDATE]
 	$(SAM) validate --lint --region us-east-1
 	$(TOOLS_BIN)/cfn-lint --template template.yaml --append-rules cfn_lint_serverless.rules
 
 # The built artifacts' test, which fails (rather than skips) when there is no build to inspect.
-artifacts: install
+artifacts: install ## test what make build produced (fails without a build) [TIME_ARTIFACTS]
 	VOIP_REQUIRE_BUILD=1 $(BIN)/python -m pytest tests/packaging
 
 $(STAMP313): pyproject.toml requirements-dev.txt layers/voip_core/requirements.txt
@@ -88,19 +100,19 @@ $(STAMP313): pyproject.toml requirements-dev.txt layers/voip_core/requirements.t
 	touch $@
 
 # The unit suite again on the runtime's Python (3.13), in its own venv.
-unit313:
+unit313: ## the unit suite on Python 3.13 (Lambda's), in .venv313 [TIME_UNIT313]
 ifeq ($(PYTHON313),)
 	@echo "unit313: SKIPPED: no Python 3.13 here (not on PATH, not in pyenv); set PYTHON313=/path/to/python3.13"
 else
 	$(MAKE) $(STAMP313)
-	$(VENV313)/bin/python -m pytest tests/unit
+	$(VENV313)/bin/python -m pytest $(PARALLEL) tests/unit
 endif
 
 # Round trips, cold start, CPU per request, the local stack under load and cost, side by side with
 # their baselines: prints the table, writes bench/results.json (a few minutes; not part of `test`).
 # Cold start and CPU run on the Lambda runtime's Python (3.13) when there is one here.
 .PHONY: bench
-bench: install
+bench: install ## measurements vs baselines: the table, bench/results.json [TIME_BENCH]
 ifeq ($(PYTHON313),)
 	$(BIN)/python -m bench.run
 else

@@ -13,6 +13,7 @@ import pytest
 
 from tests.botocore_files import parsed_once
 from tests.secret_watch import SecretWatch
+from tests.summary import keep_worker_lines, write_worker_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -58,3 +59,13 @@ def secret_watch(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretWatch]:
 def load_event(name: str) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
     return copy.deepcopy(event)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; keep the summary lines it wrote (tests/summary.py)."""
+    keep_worker_lines(node.config, getattr(node, "workeroutput", {}))
+
+
+def pytest_terminal_summary(config: pytest.Config) -> None:
+    write_worker_lines(config)
