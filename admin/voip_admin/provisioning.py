@@ -14,7 +14,7 @@ from voip_core.store.dynamo import error_code, make_client
 from voip_core.store.tokens import DuplicateTokenName
 from voip_core.store.users import DuplicateUsername
 from voip_core.store.visitors import VisitorExists
-from voip_core.visitor_check import registration_from
+from voip_core.visitor_check import check_visitor_body, registration_from
 from voip_core.visitor_service import VisitorService
 
 from voip_admin.inputs import CloseRoom, CreateUser, CreateVisitor, IssueToken, TokenName, UserRef
@@ -146,8 +146,9 @@ class Provisioning:
             "department": command.department,
             "phone": command.phone,
         }
+        body = {"visitor": {k: v for k, v in given.items() if v is not None}}
         try:
-            registration = registration_from({k: v for k, v in given.items() if v is not None})
+            registration = registration_from(check_visitor_body(body))
         except ApiError as error:
             raise UsageError(str(error.body.get("error"))) from error
         # Issue 3: a duplicate visitor token is bad input for the CLI (exit 2, nothing written),
