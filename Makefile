@@ -2,7 +2,8 @@
 # Both install what they need into .venv first, from nothing. `make` alone lists every target.
 #
 # Each target's `## ` comment is its line in `make help`: what it does, then [how long it takes]
-# on the reference machine (2 cores, measured; "first" includes installing what it needs).
+# on the reference machine: 2 cores, measured from a fresh clone with other work running (load
+# average 2–6); a quiet machine is faster. "first" includes installing what the target needs.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -16,7 +17,7 @@ PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
 .PHONY: help install run test unit lint format clean
 
 help: ## this list (also plain `make`) [instant]
-	@echo "make <target>   (times: 2-core machine; 'first' includes installing what it needs)"
+	@echo "make <target>   [time on a busy 2-core machine; 'first' includes installing what it needs]"
 	@awk 'BEGIN { FS = ":[^#]*## " } /^[a-z0-9_-]+:[^#]*## / { printf "  %-10s %s\n", $$1, $$2 }' \
 		$(MAKEFILE_LIST)
 
@@ -27,24 +28,24 @@ $(STAMP): pyproject.toml requirements-dev.txt layers/voip_core/requirements.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-install: $(STAMP) ## .venv with the pinned tools and this code (editable) [first TIME_INSTALL]
+install: $(STAMP) ## .venv with the pinned tools and this code (editable) [first 1–2.5 min, then instant]
 
 # The local stack in the foreground (API on ${PORT:-3000}, DynamoDB on ${DYNAMODB_PORT:-8000}).
-run: install ## the local stack: API on :3000, DynamoDB on :8000 [TIME_RUN]
+run: install ## the local stack: API on :3000, DynamoDB on :8000 [ready ~5 s after install]
 	$(BIN)/python -m voip_local
 
-test: install ## every suite, on every core (node packages installed on first use) [TIME_TEST]
+test: install ## every suite, on all cores (node packages on first run) [~3 min after install]
 	$(BIN)/python -m pytest $(PARALLEL)
 
-unit: install ## the unit suite only [TIME_UNIT]
+unit: install ## the unit suite only [~2 min]
 	$(BIN)/python -m pytest $(PARALLEL) tests/unit
 
-lint: install ## ruff check, ruff format --check, mypy [TIME_LINT]
+lint: install ## ruff check, ruff format --check, mypy [20 s first, then 2 s]
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-format: install ## ruff's fixes and formatting, in place [TIME_FORMAT]
+format: install ## ruff's fixes and formatting, in place [1 s]
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -76,20 +77,20 @@ $(TOOLS_STAMP): requirements-tools.txt
 	$(TOOLS_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-tools.txt
 	touch $@
 
-tools: $(TOOLS_STAMP) ## the SAM CLI and cfn-lint, in .tools/ (for build, validate) [first TIME_TOOLS]
+tools: $(TOOLS_STAMP) ## the SAM CLI and cfn-lint, in .tools/ (for build, validate) [~45 s, once]
 
 # .aws-sam/build: the layer from layers/voip_core/Makefile (arm64 CPython 3.13 wheels, 3.13 bytecode
 # when a python3.13 is here), the function's folder as it is.
-build: tools ## sam build: layer (arm64, 3.13 wheels) and function in .aws-sam/build [TIME_BUILD]
+build: tools ## sam build: layer (arm64, 3.13 wheels) and function in .aws-sam/build [~15 s + tools]
 	time $(SAM) build
 
 # Offline: `sam validate --lint` needs a region but no credentials; cfn-lint adds the serverless rules.
-validate: tools ## sam validate --lint and cfn-lint on template.yaml, offline [TIME_VALIDATE]
+validate: tools ## sam validate --lint and cfn-lint on template.yaml, offline [~10 s + tools]
 	$(SAM) validate --lint --region us-east-1
 	$(TOOLS_BIN)/cfn-lint --template template.yaml --append-rules cfn_lint_serverless.rules
 
 # The built artifacts' test, which fails (rather than skips) when there is no build to inspect.
-artifacts: install ## test what make build produced (fails without a build) [TIME_ARTIFACTS]
+artifacts: install ## test what make build produced (fails without a build) [~20 s]
 	VOIP_REQUIRE_BUILD=1 $(BIN)/python -m pytest tests/packaging
 
 $(STAMP313): pyproject.toml requirements-dev.txt layers/voip_core/requirements.txt
@@ -100,7 +101,7 @@ $(STAMP313): pyproject.toml requirements-dev.txt layers/voip_core/requirements.t
 	touch $@
 
 # The unit suite again on the runtime's Python (3.13), in its own venv.
-unit313: ## the unit suite on Python 3.13 (Lambda's), in .venv313 [TIME_UNIT313]
+unit313: ## the unit suite on Python 3.13 (Lambda's), in .venv313 [first ~3 min, then ~2 min]
 ifeq ($(PYTHON313),)
 	@echo "unit313: SKIPPED: no Python 3.13 here (not on PATH, not in pyenv); set PYTHON313=/path/to/python3.13"
 else
@@ -112,7 +113,7 @@ endif
 # their baselines: prints the table, writes bench/results.json (a few minutes; not part of `test`).
 # Cold start and CPU run on the Lambda runtime's Python (3.13) when there is one here.
 .PHONY: bench
-bench: install ## measurements vs baselines: the table, bench/results.json [TIME_BENCH]
+bench: install ## measurements vs baselines: the table, bench/results.json [~6 min]
 ifeq ($(PYTHON313),)
 	$(BIN)/python -m bench.run
 else
