@@ -9,9 +9,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# pytest-xdist: one worker process per core (each with its own moto and its own local stack).
+# pytest-xdist: one worker process per core (each with its own moto and its own local stack); a
+# test file runs whole on one worker, so its module fixtures (a stack, a summary line) exist once.
 PYTEST_WORKERS ?= auto
-PARALLEL := -n $(PYTEST_WORKERS) --dist worksteal
+PARALLEL := -n $(PYTEST_WORKERS) --dist loadfile
+# Bytecode caches (__pycache__, gitignored; the layer's build leaves them out) spare every worker
+# and every subprocess the suites start from compiling the same sources again, even where the
+# environment turns them off (PYTHONDONTWRITEBYTECODE).
+PYTEST := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test unit lint format clean
@@ -35,10 +40,10 @@ run: install ## the local stack: API on :3000, DynamoDB on :8000 [ready ~5 s aft
 	$(BIN)/python -m voip_local
 
 test: install ## every suite, on all cores (node packages on first run) [~3 min after install]
-	$(BIN)/python -m pytest $(PARALLEL)
+	$(PYTEST) $(PARALLEL)
 
 unit: install ## the unit suite only [~2 min]
-	$(BIN)/python -m pytest $(PARALLEL) tests/unit
+	$(PYTEST) $(PARALLEL) tests/unit
 
 lint: install ## ruff check, ruff format --check, mypy [20 s first, then 2 s]
 	$(BIN)/ruff check .
@@ -91,7 +96,7 @@ validate: tools ## sam validate --lint and cfn-lint on template.yaml, offline [~
 
 # The built artifacts' test, which fails (rather than skips) when there is no build to inspect.
 artifacts: install ## test what make build produced (fails without a build) [~20 s]
-	VOIP_REQUIRE_BUILD=1 $(BIN)/python -m pytest tests/packaging
+	VOIP_REQUIRE_BUILD=1 $(PYTEST) tests/packaging
 
 $(STAMP313): pyproject.toml requirements-dev.txt layers/voip_core/requirements.txt
 	$(PYTHON313) -m venv $(VENV313)
@@ -106,7 +111,7 @@ ifeq ($(PYTHON313),)
 	@echo "unit313: SKIPPED: no Python 3.13 here (not on PATH, not in pyenv); set PYTHON313=/path/to/python3.13"
 else
 	$(MAKE) $(STAMP313)
-	$(VENV313)/bin/python -m pytest $(PARALLEL) tests/unit
+	PYTHONDONTWRITEBYTECODE= $(VENV313)/bin/python -m pytest $(PARALLEL) tests/unit
 endif
 
 # Round trips, cold start, CPU per request, the local stack under load and cost, side by side with
