@@ -11,10 +11,19 @@ from typing import Any
 
 import pytest
 
+from tests.botocore_files import parsed_once
 from tests.secret_watch import SecretWatch
+from tests.summary import keep_worker_lines, write_worker_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _botocore_files_parsed_once() -> Iterator[None]:
+    """tests/botocore_files.py: a client per test costs no JSON parsing."""
+    with parsed_once():
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -50,3 +59,13 @@ def secret_watch(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretWatch]:
 def load_event(name: str) -> dict[str, Any]:
     event: dict[str, Any] = json.loads((EVENTS / name).read_text(encoding="utf-8"))
     return copy.deepcopy(event)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist: a worker finished; keep the summary lines it wrote (tests/summary.py)."""
+    keep_worker_lines(node.config, getattr(node, "workeroutput", {}))
+
+
+def pytest_terminal_summary(config: pytest.Config) -> None:
+    write_worker_lines(config)

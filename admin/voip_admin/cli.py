@@ -1,7 +1,8 @@
 """`voip-admin`: provision agents, tokens and visitors, and close rooms (design.md, "Interfaces").
 
-Each command prints one JSON object on stdout and exits 0. Bad input prints a one-line reason on
-stderr and exits 2, having written nothing; a datastore that cannot be reached exits 1.
+Each command prints one JSON object on stdout and exits 0. Bad input or set-up (a wrong endpoint,
+region or credentials: connection.py) prints a one-line reason on stderr and exits 2, having
+written nothing; a datastore that cannot be reached or fails exits 1 (docs/admin-cli.md).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from voip_core.errors import ApiError
 from voip_core.jsjson import escape_lone_surrogates
 
 from voip_admin import smoke
+from voip_admin.connection import EXIT_USAGE
 from voip_admin.inputs import (
     CloseRoom,
     CreateUser,
@@ -26,10 +28,7 @@ from voip_admin.inputs import (
     TokenName,
     UserRef,
 )
-from voip_admin.provisioning import Provisioning, UsageError, connect
-
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 1
+from voip_admin.provisioning import Datastore, Provisioning, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,11 +117,11 @@ def _run(provisioning: Provisioning, args: argparse.Namespace) -> dict[str, Any]
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    datastore = Datastore(args.endpoint_url, args.region)
     try:
         if args.command == "smoke":  # HTTP against a deployed API: no DynamoDB
             return smoke.run(args)
-        provisioning = connect(args.endpoint_url, args.region, args.stack_name)
-        result = _run(provisioning, args)
+        result = _run(datastore.connect(args.stack_name), args)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "input"
@@ -130,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         _fail(f"voip-admin {args.command}: {error}", EXIT_USAGE)
     except (BotoCoreError, ClientError, ApiError) as error:
-        _fail(f"voip-admin {args.command}: datastore error: {error}", EXIT_UNAVAILABLE)
+        failure = datastore.diagnose(error)
+        _fail(f"voip-admin {args.command}: {failure.message}", failure.exit_code)
     sys.stdout.write(escape_lone_surrogates(json.dumps(result, ensure_ascii=False)) + "\n")
     return 0
 

@@ -14,9 +14,16 @@ from voip_core.store.dynamo import error_code, make_client
 from voip_core.store.tokens import DuplicateTokenName
 from voip_core.store.users import DuplicateUsername
 from voip_core.store.visitors import VisitorExists
-from voip_core.visitor_check import registration_from
+from voip_core.visitor_check import check_visitor_body, registration_from
 from voip_core.visitor_service import VisitorService
 
+from voip_admin.connection import (
+    EndpointError,
+    Failure,
+    configured_endpoint,
+    credentials_for,
+    diagnose,
+)
 from voip_admin.inputs import CloseRoom, CreateUser, CreateVisitor, IssueToken, TokenName, UserRef
 
 # Stack outputs (template.yaml) → table-name fields.
@@ -36,18 +43,33 @@ class UsageError(Exception):
     """Bad input: reported in one line, exit 2, nothing written."""
 
 
-def connect(endpoint_url: str | None, region: str | None, stack_name: str | None) -> Provisioning:
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        raise UsageError(str(error)) from error
-    try:
-        if stack_name:
-            settings = _with_stack_tables(settings, stack_name, region)
-        client = make_client(endpoint_url, region)
-    except ValueError as error:  # botocore: "Invalid endpoint: ...", a malformed region name
-        raise UsageError(str(error)) from error
-    return Provisioning(Services.build(settings, client))
+class Datastore:
+    """The DynamoDB client a command uses and where it points, kept for naming what went wrong."""
+
+    def __init__(self, endpoint_url: str | None, region: str | None) -> None:
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self.endpoint: str | None = None  # as configured (None: AWS's, from the region)
+        self.client: Any | None = None
+
+    def connect(self, stack_name: str | None) -> Provisioning:
+        try:
+            settings = Settings.from_env()
+            self.endpoint = configured_endpoint(self.endpoint_url)
+        except (SettingsError, EndpointError) as error:
+            raise UsageError(str(error)) from error
+        try:
+            with credentials_for(self.endpoint):
+                self.client = make_client(self.endpoint_url, self.region)
+                if stack_name:
+                    region = self.client.meta.region_name
+                    settings = _with_stack_tables(settings, stack_name, region)
+        except ValueError as error:  # botocore: "Invalid endpoint: ...", a malformed region name
+            raise UsageError(str(error)) from error
+        return Provisioning(Services.build(settings, self.client))
+
+    def diagnose(self, error: BaseException) -> Failure:
+        return diagnose(error, self.client, self.endpoint)
 
 
 def stack_outputs(stack_name: str, region: str | None) -> dict[str, str]:
@@ -153,8 +175,9 @@ class Provisioning:
             "department": command.department,
             "phone": command.phone,
         }
+        body = {"visitor": {k: v for k, v in given.items() if v is not None}}
         try:
-            registration = registration_from({k: v for k, v in given.items() if v is not None})
+            registration = registration_from(check_visitor_body(body))
         except ApiError as error:
             raise UsageError(str(error.body.get("error"))) from error
         # Issue 3: a duplicate visitor token is bad input for the CLI (exit 2, nothing written),

@@ -32,6 +32,23 @@ class _OneAtATime:
             return list(self.app(environ, start_response))
 
 
+class _OneLineFailures(logging.Filter):
+    """A request moto's server fails on with an exception (a region it does not know, say) makes
+    werkzeug log the whole traceback; the log keeps one line, the exception's own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "Traceback (most recent call last)" in text:
+            record.msg = "DynamoDB endpoint: a request failed inside moto (answered HTTP 500): %s"
+            record.args = (text.rstrip().splitlines()[-1],)
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_ONE_LINE_FAILURES = _OneLineFailures()
+
+
 class LocalDynamoDB:
     """moto's server on a socket bound beforehand (so a taken port is reported, not fatal)."""
 
@@ -43,7 +60,9 @@ class LocalDynamoDB:
         )
         from werkzeug.serving import make_server
 
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log of its own
+        werkzeug_log = logging.getLogger("werkzeug")
+        werkzeug_log.setLevel(logging.WARNING)  # no access log of its own
+        werkzeug_log.addFilter(_ONE_LINE_FAILURES)
         host, port = sock.getsockname()[:2]
         app = _OneAtATime(DomainDispatcherApplication(create_backend_app))
         self._server = make_server(

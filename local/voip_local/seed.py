@@ -118,10 +118,8 @@ def banner(info: StackInfo, settings: Settings, demo: DemoData) -> str:
         else "public, as in Rocket.Chat (VISITOR_API_REQUIRES_AUTH=false): anyone who knows a"
         " caller's phone number or email gets that caller's visitor token"
     )
-    admin = (
-        f"AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local {_admin_command()}"
-        f" --endpoint-url {info.dynamodb_url}"
-    )
+    # Against a loopback endpoint voip-admin needs no AWS credentials (docs/admin-cli.md).
+    admin = f"{_admin_command()} --endpoint-url {info.dynamodb_url}"
     lines = [
         f"voip-room local stack ready in {info.startup_seconds:.1f} s. Ctrl-C stops it; the data"
         " lives in memory.",

@@ -3,16 +3,20 @@ per line, so thousands of inputs take seconds: the qs and ajv Rocket.Chat runs (
 Node's own JSON.parse / JSON.stringify (json_reference.js).
 
 The node packages are installed here, from the lock file (`npm ci`), the first time the suite runs
-and again whenever the lock file changes; node and npm are on every development machine.
+and again whenever the lock file changes (once, whatever the number of pytest-xdist workers); node
+and npm are on every development machine.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,8 +36,27 @@ def _lock_digest() -> str:
 
 
 def ensure_node_packages() -> None:
-    if STAMP.exists() and STAMP.read_text(encoding="ascii") == _lock_digest():
-        return
+    """Install once, even when several pytest-xdist workers ask at the same moment: the first
+    installs while the others wait on a lock, then find the stamp."""
+    with _install_lock():
+        if STAMP.exists() and STAMP.read_text(encoding="ascii") == _lock_digest():
+            return
+        _npm_ci()
+
+
+@contextmanager
+def _install_lock() -> Iterator[None]:
+    # Outside the repository, named after this folder: one lock per checkout.
+    name = hashlib.sha256(str(HERE).encode()).hexdigest()[:16]
+    with (Path(tempfile.gettempdir()) / f"voip-room-npm-{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _npm_ci() -> None:
     npm = shutil.which("npm")
     if npm is None or shutil.which("node") is None:
         pytest.fail("node and npm are needed for the differential tests (node 18 or later)")

@@ -125,11 +125,32 @@ values = st.one_of(
 )
 
 
+# The strategies each draw uses, built once: hypothesis works out a strategy's properties when it
+# is first drawn from, so a strategy built anew for every example costs that work every time.
+suffixes = st.sampled_from(SUFFIXES)
+forms = st.sampled_from(("key=value", "key=value", "key", "key=", "=value", ""))
+one_in_six = st.integers(0, 5)
+one_in_ten = st.integers(0, 9)
+one_in_three = st.integers(0, 2)
+coin = st.booleans()
+array_suffixes = st.sampled_from(("[]", "[x]", "[0]", "[1]", "%5B%5D", "[]="))
+
+
+def _plain_values(plain: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.one_of(st.sampled_from(plain), st.sampled_from(plain), values)
+
+
+known_values = {
+    "direction": _plain_values(("inbound", "outbound", "in%62ound")),
+    "other": _plain_values(("", "v-1", "a+b", "%C3%A9")),
+}
+
+
 @st.composite
 def odd_parameters(draw: st.DrawFn) -> str:
     """A parameter of any form: odd key, odd suffix, odd value, or no `=` at all."""
-    key = draw(key_names) + draw(st.sampled_from(SUFFIXES))
-    form = draw(st.sampled_from(("key=value", "key=value", "key", "key=", "=value", "")))
+    key = draw(key_names) + draw(suffixes)
+    form = draw(forms)
     value = draw(values)
     return form.replace("key", key).replace("value", value)
 
@@ -139,35 +160,29 @@ def known_parameter(draw: st.DrawFn, key: str) -> str:
     """One of the four keys, mostly well formed: that is where the valid queries and the subtle
     errors (a repeated key, a wrong direction, an escaped key name) are."""
     spelled = key
-    if draw(st.integers(0, 5)) == 0:
-        spelled += draw(st.sampled_from(("[]", "[x]", "[0]", "[1]", "%5B%5D", "[]=")))
-    if draw(st.integers(0, 9)) == 0:  # the same key, percent-escaped: still the same key
-        spelled = "".join(f"%{ord(c):02X}" if draw(st.booleans()) else c for c in spelled)
-    plain = (
-        ("inbound", "outbound", "in%62ound") if key == "direction" else ("", "v-1", "a+b", "%C3%A9")
-    )
-    value = draw(st.one_of(st.sampled_from(plain), st.sampled_from(plain), values))
+    if draw(one_in_six) == 0:
+        spelled += draw(array_suffixes)
+    if draw(one_in_ten) == 0:  # the same key, percent-escaped: still the same key
+        spelled = "".join(f"%{ord(c):02X}" if draw(coin) else c for c in spelled)
+    value = draw(known_values["direction" if key == "direction" else "other"])
     return f"{spelled}={value}"
+
+
+known_parameters = {key: known_parameter(key) for key in KNOWN_KEYS}
+odd_parameter_lists = st.lists(odd_parameters(), min_size=1, max_size=3)
+key_sets = st.one_of(
+    st.sampled_from(VALID_KEY_SETS),
+    st.lists(st.sampled_from(KNOWN_KEYS), unique=True, max_size=4),
+)
 
 
 @st.composite
 def structured_queries(draw: st.DrawFn) -> str:
-    keys = list(
-        draw(
-            st.one_of(
-                st.sampled_from(VALID_KEY_SETS),
-                st.lists(st.sampled_from(KNOWN_KEYS), unique=True, max_size=4),
-            )
-        )
-    )
-    if keys and draw(st.integers(0, 5)) == 0:
+    keys = list(draw(key_sets))
+    if keys and draw(one_in_six) == 0:
         keys.append(draw(st.sampled_from(keys)))  # a repeated key
-    known = [draw(known_parameter(key)) for key in keys]
-    odd = (
-        draw(st.lists(odd_parameters(), min_size=1, max_size=3))
-        if draw(st.integers(0, 2)) == 0
-        else []
-    )
+    known = [draw(known_parameters[key]) for key in keys]
+    odd = draw(odd_parameter_lists) if draw(one_in_three) == 0 else []
     return "&".join(draw(st.permutations(known + odd)))
 
 

@@ -31,9 +31,6 @@ pytestmark = [
 SECTIONS = ("Try it", "A call from start to end", "An integration token")
 README_DYNAMODB_URL = "http://127.0.0.1:8000"
 MARK = "@@readme-step-{}@@"
-# TODO(issue 12 §2): `voip-admin` against a loopback endpoint is to need no AWS credentials; until
-# that lands it refuses to run without some. Drop these (the README has none) once it does.
-CLI_CREDENTIALS_UNTIL_ISSUE_12_S2 = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +58,7 @@ def banner_line(stack: LocalStack, start: str) -> str:
 def newcomer_env() -> dict[str, str]:
     """A shell with none of this project's settings, nor any AWS ones."""
     prefixes = ("AWS_", "RATE_LIMIT", "VOIP_", "LOCAL_RATE_LIMITS", "DYNAMODB")
-    env = {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
-    return {**env, **CLI_CREDENTIALS_UNTIL_ISSUE_12_S2}
+    return {name: value for name, value in os.environ.items() if not name.startswith(prefixes)}
 
 
 def run_readme(

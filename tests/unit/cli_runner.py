@@ -23,6 +23,16 @@ class Cli:
         result: dict[str, Any] = json.loads(lines[0])
         return result
 
+    def run(self, *argv: str) -> tuple[int, str, str]:
+        """Exit code, stdout and stderr, whatever the outcome."""
+        self.capsys.readouterr()
+        try:
+            code = main(list(argv))
+        except SystemExit as exited:
+            code = int(exited.code or 0)
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
     def refused(self, *argv: str) -> str:
         self.capsys.readouterr()
         with pytest.raises(SystemExit) as exited:

@@ -3,6 +3,7 @@ that provision users, tokens and visitors the way `voip-admin` does."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import io
 import json
@@ -16,6 +17,8 @@ from urllib.parse import urlencode
 
 import pytest
 from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import dynamodb_backends
 from voip_admin import provisioning
 from voip_core.accounts import Accounts
 from voip_core.observability import logger as service_logger
@@ -24,7 +27,7 @@ from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
 from voip_core.visitors import new_visitor_document
 from voip_local.functions import LambdaContext
-from voip_local.template import create_tables
+from voip_local.template import create_tables, load_template
 
 from tests.conftest import ROOT, load_event
 from tests.unit.cli_runner import Cli
@@ -44,12 +47,34 @@ class FakeClock:
         self.now_ms += int(seconds * 1000)
 
 
-@pytest.fixture
-def dynamodb() -> Iterator[Any]:
+@pytest.fixture(scope="session")
+def pristine_tables() -> dict[str, Any]:
+    """template.yaml's tables, empty, as moto holds them in memory: parsed and created once per
+    session (once per xdist worker), then copied for each test by `dynamodb`."""
     with mock_aws():
         client = make_client()
-        create_tables(client)
+        created = create_tables(client, template=load_template())
+        tables: dict[str, Any] = copy.deepcopy(_moto_tables(client))
+    assert sorted(tables) == sorted(created), (tables, created)
+    return tables
+
+
+@pytest.fixture
+def dynamodb(pristine_tables: dict[str, Any]) -> Iterator[Any]:
+    """moto in process, started afresh for this test (every backend empty, as `mock_aws` leaves
+    it), holding a fresh copy of the template's tables: what creating them would give, without
+    parsing the template and sending a dozen requests per test. moto itself copies tables this
+    way to roll back a failed transaction."""
+    with mock_aws():
+        client = make_client()
+        _moto_tables(client).update(copy.deepcopy(pristine_tables))
         yield client
+
+
+def _moto_tables(client: Any) -> dict[str, Any]:
+    """The table objects of the moto backend that `client`'s requests reach."""
+    tables: dict[str, Any] = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].tables
+    return tables
 
 
 @pytest.fixture

@@ -4,14 +4,22 @@ and the bad-input paths (one line on stderr, exit 2, nothing written)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import socket
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from voip_admin.connection import Failure, diagnose
+from voip_admin.provisioning import Datastore
 from voip_core.services import Services
+from voip_core.store.dynamo import make_client
 
+from tests.unit.calls import Calls
 from tests.unit.cli_runner import Cli
 from tests.unit.conftest import Actors, Api, FakeClock, scan_tables
 
@@ -293,6 +301,51 @@ def test_explicit_username_takes_no_number(cli: Cli) -> None:
     )
 
 
+# The route's own body rules (voip_core.visitor_check), so the two agree on every visitor. The
+# blank and empty fields were refused by the CLI alone until the CLI reused the route's check: the
+# route takes an empty string for "not given" and keeps a blank one.
+SAME_RULES = [
+    pytest.param({"token": "t" * 600}, id="600-character-token"),
+    pytest.param({"token": "t" * 2048}, id="2048-byte-token"),
+    pytest.param({"token": "€" * 683}, id="2049-byte-token"),
+    pytest.param({"token": "t" * 2049}, id="2049-character-token"),
+    pytest.param({"token": ""}, id="empty-token"),
+    pytest.param({"token": " \t "}, id="blank-token"),
+    pytest.param({"token": "lone-\udcff"}, id="lone-surrogate-token"),
+    pytest.param({"name": ""}, id="empty-name"),
+    pytest.param({"name": "  "}, id="blank-name"),
+    pytest.param({"name": "n" * 5000}, id="long-name"),
+    pytest.param({"username": " "}, id="blank-username"),
+    pytest.param({"username": "u" * 600}, id="long-username"),
+    pytest.param({"department": ""}, id="empty-department"),
+    pytest.param({"department": "d" * 2000}, id="long-department"),
+    pytest.param({"phone": ""}, id="empty-phone"),
+    pytest.param({"phone": "5" * 300}, id="long-phone"),
+]
+
+
+@pytest.mark.parametrize("fields", SAME_RULES)
+def test_create_visitor_applies_the_routes_rules(
+    cli: Cli, api: Api, dynamodb: Any, fields: dict[str, str]
+) -> None:
+    """`create-visitor` accepts what `POST livechat/visitor` accepts, and refuses the rest with the
+    route's reason (issue 12: it refused a 600-character token the route took)."""
+    visitor = {"token": "same-rules", **fields}
+    before = scan_tables(dynamodb)
+    argv = [f"--{key}={value}" for key, value in visitor.items()]
+    code, out, err = cli.run("create-visitor", *argv)
+    written = scan_tables(dynamodb) != before
+    registered = Calls(api).register(json.dumps({"visitor": visitor}).encode("ascii"))
+    status, text = registered[0], registered[2]
+    assert (code == 0, code) == (status == 200, 0 if status == 200 else 2), (err, text)
+    if status == 200:
+        assert json.loads(out)["token"] == visitor["token"]
+        assert json.loads(text)["visitor"]["token"] == visitor["token"]
+    else:
+        assert err == f"voip-admin create-visitor: {json.loads(text)['error']}\n"
+        assert not written
+
+
 def test_duplicate_visitor_token_writes_nothing(cli: Cli, dynamodb: Any) -> None:
     cli.ok("create-visitor", "--token", "visitor-a")
     before = scan_tables(dynamodb)
@@ -398,11 +451,8 @@ def test_create_tables_is_idempotent(cli: Cli) -> None:
         ["create-visitor"],
         ["create-visitor", "--token", ""],
         ["create-visitor", "--token", "   "],
-        ["create-visitor", "--token", "t", "--name", ""],
-        ["create-visitor", "--token", "t", "--name", "  "],
-        ["create-visitor", "--token", "t", "--username", " "],
-        ["create-visitor", "--token", "t", "--department", ""],
-        ["create-visitor", "--token", "t", "--phone", ""],
+        ["create-visitor", "--token", "t" * 2049],
+        ["create-visitor", "--token", "\udcff"],
         ["create-visitor", "--token", "t", "--email", "a@b.c"],
         ["close-room"],
         ["close-room", "--rid", ""],
@@ -422,3 +472,126 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
 def test_reason_names_the_command(cli: Cli) -> None:
     message = cli.refused("issue-token", "--user-id", "NoSuchUser1234567")
     assert message == "voip-admin issue-token: No user with id NoSuchUser1234567"
+
+
+# --- where the commands go: credentials, endpoints, regions (issue 12) --------------------------
+
+NO_CREDENTIALS = (
+    "no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+    "and the region (--region or AWS_REGION)"
+)
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No AWS credentials anywhere botocore looks (environment, files, metadata services)."""
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ROLE_ARN",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE", "BOTO_CONFIG"):
+        monkeypatch.setenv(name, str(tmp_path / "absent"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "localhost"])
+def test_a_loopback_endpoint_needs_no_credentials(
+    cli: Cli, no_credentials: None, host: str
+) -> None:
+    """The request is signed with dummy credentials and sent: what fails is the connection."""
+    endpoint = f"http://{host}:{closed_port()}"
+    code, out, err = cli.run("--endpoint-url", endpoint, "issue-token", "--user-id", "u1")
+    assert (code, out) == (1, ""), err
+    assert err == (
+        f"voip-admin issue-token: cannot reach DynamoDB at {endpoint} (connection refused)\n"
+    )
+    assert "AWS_ACCESS_KEY_ID" not in os.environ  # the dummy ones were for the client only
+
+
+def test_configured_credentials_are_kept_for_a_loopback_endpoint(
+    no_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DynamoDB Local keeps one database per access key: the operator's key must be the one sent."""
+    dummy = Datastore("http://127.0.0.1:8000", None)
+    dummy.connect(None)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "operator-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "operator-secret")
+    kept = Datastore("http://127.0.0.1:8000", None)
+    kept.connect(None)
+    keys = [d.client._request_signer._credentials.access_key for d in (dummy, kept) if d.client]
+    assert keys == ["local", "operator-key"]
+
+
+@pytest.mark.parametrize("endpoint", [None, "https://dynamodb.example.com"])
+def test_aws_without_credentials_says_what_to_set(
+    cli: Cli, dynamodb: Any, no_credentials: None, endpoint: str | None
+) -> None:
+    before = scan_tables(dynamodb)
+    where = ["--endpoint-url", endpoint] if endpoint else []
+    message = cli.refused(*where, "create-visitor", "--token", "t1")
+    assert message == f"voip-admin create-visitor: {NO_CREDENTIALS}"
+    assert scan_tables(dynamodb) == before
+
+
+def test_an_unreachable_endpoint_is_named(cli: Cli) -> None:
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    code, out, err = cli.run("--endpoint-url", endpoint, "create-user", "--username", "x")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"voip-admin create-user: cannot reach DynamoDB at {endpoint} (connection refused)\n"
+    )
+
+
+@pytest.mark.parametrize("variable", [None, "AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL"])
+def test_an_endpoint_that_is_not_http_says_so(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, variable: str | None
+) -> None:
+    if variable is None:
+        message = cli.refused("--endpoint-url", "ftp://x", "issue-token", "--user-id", "u1")
+    else:
+        monkeypatch.setenv(variable, "ftp://x")
+        message = cli.refused("issue-token", "--user-id", "u1")
+    source = variable or "--endpoint-url"
+    assert message == (
+        f"voip-admin issue-token: {source} 'ftp://x' is not an http:// or https:// URL"
+    )
+
+
+def test_an_unknown_region_is_named_not_an_unreachable_endpoint() -> None:
+    """Against AWS, a region that does not exist shows as an endpoint with no address (the local
+    stack's answer is in tests/integration/test_admin_cli_http.py)."""
+    lost = EndpointConnectionError(endpoint_url="https://dynamodb.eu-west-9.amazonaws.com/")
+    unknown = diagnose(lost, make_client(region_name="eu-west-9"), None)
+    assert unknown == Failure("unknown region 'eu-west-9': DynamoDB has no such region", 2)
+    known = diagnose(lost, make_client(region_name="eu-west-1"), None)
+    assert known == Failure("cannot reach DynamoDB at https://dynamodb.eu-west-1.amazonaws.com", 1)
+
+
+def test_an_api_gateway_answer_is_named() -> None:
+    answer = {
+        "Error": {"Code": "404", "Message": "Not Found"},
+        "ResponseMetadata": {"HTTPStatusCode": 404, "HTTPHeaders": {"apigw-requestid": "x="}},
+    }
+    failure = diagnose(
+        ClientError(answer, "GetItem"),
+        make_client("http://127.0.0.1:3000"),
+        "http://127.0.0.1:3000",
+    )
+    assert failure.exit_code == 2
+    assert failure.message.startswith("http://127.0.0.1:3000 is an HTTP API")
+    assert "not DynamoDB" in failure.message
