@@ -4,9 +4,11 @@ tests that apply the template's metric filters to the lines the function really 
 from tests.unit.conftest import (
     actors,
     api,
+    base_env,
     clock,
     configure,
     dynamodb,
+    pristine_tables,
     service_logs,
     services,
     settings,
@@ -15,9 +17,11 @@ from tests.unit.conftest import (
 __all__ = [
     "actors",
     "api",
+    "base_env",
     "clock",
     "configure",
     "dynamodb",
+    "pristine_tables",
     "service_logs",
     "services",
     "settings",

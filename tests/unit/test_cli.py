@@ -21,7 +21,14 @@ from voip_core.store.dynamo import make_client
 
 from tests.unit.calls import Calls
 from tests.unit.cli_runner import Cli
-from tests.unit.conftest import Actors, Api, FakeClock, scan_tables
+from tests.unit.conftest import (
+    PUBLIC_VISITOR_API,
+    Actors,
+    Api,
+    Configure,
+    FakeClock,
+    scan_tables,
+)
 
 ID_PATTERN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$")
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -326,10 +333,11 @@ SAME_RULES = [
 
 @pytest.mark.parametrize("fields", SAME_RULES)
 def test_create_visitor_applies_the_routes_rules(
-    cli: Cli, api: Api, dynamodb: Any, fields: dict[str, str]
+    cli: Cli, api: Api, configure: Configure, dynamodb: Any, fields: dict[str, str]
 ) -> None:
     """`create-visitor` accepts what `POST livechat/visitor` accepts, and refuses the rest with the
     route's reason (issue 12: it refused a 600-character token the route took)."""
+    configure(PUBLIC_VISITOR_API)  # the body rules, without credentials in front
     visitor = {"token": "same-rules", **fields}
     before = scan_tables(dynamodb)
     argv = [f"--{key}={value}" for key, value in visitor.items()]
