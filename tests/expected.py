@@ -1,6 +1,7 @@
-"""Expectations shared by the unit and integration suites, written out from the spec."""
+"""Expectations shared by the unit and integration suites, written out from docs/contract/."""
 
-# voip-room.md §6: the created room's fields, in order (`departmentId` only with a department).
+# docs/contract/voip-room.md §6: the created room's fields, in order (`departmentId` only with a
+# department).
 ROOM_KEYS = [
     "_id",
     "msgs",

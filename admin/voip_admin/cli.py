@@ -1,4 +1,5 @@
-"""`voip-admin`: provision agents, tokens and visitors, and close rooms (design.md, "Interfaces").
+"""`voip-admin`: provision agents, tokens and visitors, and close rooms (docs/architecture.md,
+"Interfaces that stay stable").
 
 Each command prints one JSON object on stdout and exits 0. Bad input or set-up (a wrong endpoint,
 region or credentials: connection.py) prints a one-line reason on stderr and exits 2, having

@@ -1,4 +1,5 @@
-"""Differential test of the query rules (spec §3): voip_core against the real qs 6.13 + ajv 8.
+"""Differential test of the query rules (docs/contract/voip-room.md §3): voip_core against the real
+qs 6.13 + ajv 8.
 
 Every raw query is read by both sides; they must agree on valid/invalid, on the exact 400 `error`
 text, on the values of a valid query, and on the top-level shape qs produces (each key, and its
@@ -263,7 +264,8 @@ SPEC_WORKED_CASES = {
 
 @pytest.mark.parametrize("raw", list(SPEC_WORKED_CASES))
 def test_spec_worked_cases_are_what_ajv_answers(reference: Reference, raw: str) -> None:
-    """The reference reproduces spec §3's table: the comparison compares the right thing."""
+    """The reference reproduces docs/contract/voip-room.md §3's table: the comparison compares the
+    right thing."""
     expected = f"{SPEC_WORKED_CASES[raw]}\n must match exactly one schema in oneOf [invalid-params]"
     assert reference.answer(raw)["error"] == expected
     assert_same_answer(reference, raw)

@@ -1,5 +1,6 @@
-"""Audit of the call-lifecycle routes over real sockets (call-lifecycle.md; voip-room.md §8): what
-the unit audit pins, seen as a connector sees it through the local stack's gateway."""
+"""Audit of the call-lifecycle routes over real sockets (docs/contract/call-lifecycle.md;
+docs/contract/voip-room.md §8): what the unit audit pins, seen as a connector sees it through the
+local stack's gateway."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Audit of `GET /api/v1/voip/room` and `voip-admin` over real sockets and real processes: the
-places where the local stack or the CLI deviated from voip-room.md §8 and design.md "Interfaces"."""
+places where the local stack or the CLI deviated from docs/contract/voip-room.md §8 and
+docs/architecture.md, "Interfaces that stay stable"."""
 
 from __future__ import annotations
 
@@ -42,8 +43,9 @@ def assert_one_line_refusal(result: subprocess.CompletedProcess[str]) -> str:
 def test_a_room_holding_a_lone_surrogate_is_answered_not_a_gateway_error(
     stack: LocalStack,
 ) -> None:
-    """voip-room.md §8: never a bare gateway error. The visitor's name, registered through the API,
-    holds a lone surrogate; the room answers it escaped, as JSON.stringify writes it."""
+    """docs/contract/voip-room.md §8: never a bare gateway error. The visitor's name, registered
+    through the API, holds a lone surrogate; the room answers it escaped, as JSON.stringify writes
+    it."""
     registered = stack.request(
         "POST",
         "/api/v1/livechat/visitor",

@@ -1,7 +1,7 @@
 """Races over HTTP against the local stack.
 
-Concurrent creates for one visitor (voip-room.md §5, Deviation): every request answers 200 with
-the same room, exactly one says newRoom true, and the table holds one room for the visitor.
+Concurrent creates for one visitor (docs/contract/voip-room.md §5, Deviation): every request answers
+200 with the same room, exactly one says newRoom true, and the table holds one room for the visitor.
 Concurrent registrations of one phone, or one email, with different tokens (issue 11 §5): every
 request answers 200 with the same visitor, and the table holds one visitor with that phone or email.
 

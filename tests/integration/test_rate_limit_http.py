@@ -1,7 +1,7 @@
-"""The rate limit (voip-room.md §7) over real sockets, on a stack of its own with Rocket.Chat's
-limits (LOCAL_RATE_LIMITS=rocketchat: the template's defaults, 5 requests per window and client IP
-for voip/room; `make run` alone starts with every limit off). The window is an hour here, so that
-one test's requests fall into one window."""
+"""The rate limit (docs/contract/voip-room.md §7) over real sockets, on a stack of its own with
+Rocket.Chat's limits (LOCAL_RATE_LIMITS=rocketchat: the template's defaults, 5 requests per window
+and client IP for voip/room; `make run` alone starts with every limit off). The window is an hour
+here, so that one test's requests fall into one window."""
 
 from __future__ import annotations
 

@@ -4,11 +4,11 @@ runs every one of its checks on each answer. It must find nothing.
 
 Positive cases (data the document says is valid) name records that exist: their `token` is a
 visitor provisioned here and their `rid` a room of that visitor, while `agentId` and `direction`
-stay as generated (the visitor's open room is reused whatever they say, spec §5); a visitor path's
-token is that visitor's (GET) or one registered for the occasion (DELETE: erasing a visitor with an
-open room is refused). A schema states which requests are well formed, not which ids exist; without
-this every positive case would be a 400 `invalid-token`. Negative cases are sent as generated.
-The visitor routes require the demo agent's credentials, as they do by default.
+stay as generated (the visitor's open room is reused whatever they say, docs/contract/voip-room.md
+§5); a visitor path's token is that visitor's (GET) or one registered for the occasion (DELETE:
+erasing a visitor with an open room is refused). A schema states which requests are well formed, not
+which ids exist; without this every positive case would be a 400 `invalid-token`. Negative cases are
+sent as generated. The visitor routes require the demo agent's credentials, as they do by default.
 
 Every check runs but one: `unsupported_method` wants 405 for a method the document does not
 declare, and API Gateway's HTTP API (like the local stack that mirrors it) answers a method with

@@ -1,5 +1,5 @@
 """GET /api/v1/voip/room over real sockets against the local stack, provisioned with `voip-admin`:
-every check of the spec (voip-room.md §1-§6, §8) end to end."""
+every check of the spec (docs/contract/voip-room.md §1-§6, §8) end to end."""
 
 from __future__ import annotations
 

@@ -100,7 +100,8 @@ def test_layer_holds_the_pinned_dependencies() -> None:
 
 
 def test_no_copy_of_boto3_or_botocore() -> None:
-    """The runtime's own boto3/botocore serve the function (design.md: measure before bundling)."""
+    """The runtime's own boto3/botocore serve the function (docs/decisions.md, "boto3 and botocore
+    from the runtime")."""
     for directory in (LAYER, FUNCTION):
         bundled = [
             path.name

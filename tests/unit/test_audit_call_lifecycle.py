@@ -4,7 +4,8 @@ deviated from the contract, each pinned by a test.
 - §2/§5: an email is trimmed as JavaScript's `trim()` trims it (no more, no less: U+001C..U+001F
   and U+0085 are not JavaScript whitespace, U+FEFF is), then lower-cased; the email match compares
   addresses trimmed the same way.
-- voip-room §8 (applies to every route): a body is written as `JSON.stringify` writes it, so text
+- docs/contract/voip-room.md §8 (applies to every route): a body is written as `JSON.stringify`
+writes it, so text
   that holds a lone surrogate (valid in JSON, `"\\ud800"`) is escaped, never a gateway error.
 - §4/§5: the duplicate-name rule of `issue-token` holds when the issues race on DynamoDB, where the
   loser's transaction may be cancelled with `TransactionConflict` rather than a failed condition.

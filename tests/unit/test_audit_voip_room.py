@@ -1,5 +1,5 @@
-"""Audit of `GET /api/v1/voip/room` and `voip-admin` against voip-room.md and design.md: each test
-pins a place where the implementation deviated from the contract."""
+"""Audit of `GET /api/v1/voip/room` and `voip-admin` against docs/contract/voip-room.md and
+docs/architecture.md: each test pins a place where the implementation deviated from the contract."""
 
 from __future__ import annotations
 
@@ -130,7 +130,8 @@ def test_close_room_prints_a_lone_surrogate_as_json_escapes_it(
     assert json.loads(out)["fname"] == f"a{LONE}b"
 
 
-# --- voip-admin --stack-name (design.md "Interfaces") ---------------------------------------------
+# --- voip-admin --stack-name (docs/architecture.md, "Interfaces that stay stable")
+# ---------------------------------------------
 
 OUTPUTS = {
     "TokensTableName": "TokensTable",

@@ -1,4 +1,5 @@
-"""Authentication (spec §2): every path to 401, and the ones that must pass."""
+"""Authentication (docs/contract/voip-room.md §2): every path to 401, and the ones that must
+pass."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The order of checks (spec §1): authentication → rate limit → query → permission → handler."""
+"""The order of checks (docs/contract/voip-room.md §1): authentication → rate limit → query →
+permission → handler."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""`voip-admin` (design.md "Interfaces"; call-lifecycle.md §4, §5): every command, against moto,
-and the bad-input paths (one line on stderr, exit 2, nothing written)."""
+"""`voip-admin` (docs/architecture.md, "Interfaces that stay stable";
+docs/contract/call-lifecycle.md §4, §5): every command, against moto, and the bad-input paths (one
+line on stderr, exit 2, nothing written)."""
 
 from __future__ import annotations
 

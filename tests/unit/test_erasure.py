@@ -1,4 +1,4 @@
-"""Erasure leaves nothing, or does nothing (issue 11 §4; call-lifecycle §3).
+"""Erasure leaves nothing, or does nothing (issue 11 §4; docs/contract/call-lifecycle.md §3).
 
 Every room is found with a strongly consistent read (the visitor's room index), whatever the lag of
 the Rooms table's index; an erasure refused because a call arrived changes nothing, however long

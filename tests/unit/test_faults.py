@@ -1,5 +1,6 @@
-"""DynamoDB failing at each step of `GET voip/room` (spec §5, §8): the batch read, the create
-transaction, the re-read after a lost race, the rate-limit counter and its give-back.
+"""DynamoDB failing at each step of `GET voip/room` (docs/contract/voip-room.md §5, §8): the batch
+read, the create transaction, the re-read after a lost race, the rate-limit counter and its
+give-back.
 
 Faults are injected on the wire (tests/unit/fault_injection.py), below botocore's standard
 retries (`wire.attempts_per_call` attempts, read from the client's config): a fault armed for every
@@ -26,7 +27,7 @@ from tests.unit.fault_scene import VISITOR, Scene, assert_created, assert_nothin
 UNAVAILABLE = '{"success":false,"error":"Service unavailable, try again"}'
 INTERNAL = '{"success":false,"error":"Internal server error"}'
 
-# The unavailable family of spec §8, each as DynamoDB sends it.
+# The unavailable family of docs/contract/voip-room.md §8, each as DynamoDB sends it.
 UNAVAILABLE_FAULTS = {
     "throttling": lambda: faults.error_response("ThrottlingException"),
     "capacity": lambda: faults.error_response("ProvisionedThroughputExceededException"),

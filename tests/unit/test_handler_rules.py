@@ -1,4 +1,4 @@
-"""The handler (spec §5): visitor, then room or agent, in that order."""
+"""The handler (docs/contract/voip-room.md §5): visitor, then room or agent, in that order."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Integration (personal access) tokens (call-lifecycle §4, §5): issued with `voip-admin issue-token
---name`, stored only as base64(SHA-256), never expiring, authenticating a connector's whole call
-exactly like a login token, listed, revoked, and gone with their user's deactivation."""
+"""Integration (personal access) tokens (docs/contract/call-lifecycle.md §4, §5): issued with
+`voip-admin issue-token --name`, stored only as base64(SHA-256), never expiring, authenticating a
+connector's whole call exactly like a login token, listed, revoked, and gone with their user's
+deactivation."""
 
 from __future__ import annotations
 

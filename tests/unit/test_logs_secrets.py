@@ -1,5 +1,5 @@
-"""No auth token, token hash or visitor token in any log line, on every path (design.md
-"Conventions"; spec §8: a 500 is logged with the request id)."""
+"""No auth token, token hash or visitor token in any log line, on every path (docs/architecture.md,
+"Conventions"; docs/contract/voip-room.md §8: a 500 is logged with the request id)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Permission `inbound-voip-calls` (spec §4): which roles hold it, and the exact 403."""
+"""Permission `inbound-voip-calls` (docs/contract/voip-room.md §4): which roles hold it, and the
+exact 403."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Query validation (spec §3): ajv's oneOf messages, byte for byte, through the Lambda handler.
+"""Query validation (docs/contract/voip-room.md §3): ajv's oneOf messages, byte for byte, through
+the Lambda handler.
 
 Each expected message was also produced by ajv 8.17.1 (`coerceTypes: true`) on qs 6.13.0's parse of
 the same query string, i.e. by what Rocket.Chat runs.
@@ -51,7 +52,7 @@ def test_no_query_body_is_exact_text(api: Api, caller: tuple[str, str]) -> None:
     assert headers["Content-Type"] == "application/json"
 
 
-# The worked cases of spec §3, in the table's order.
+# The worked cases of docs/contract/voip-room.md §3, in the table's order.
 WORKED_CASES = [
     ("", (REQUIRED_TOKEN, REQUIRED_RID)),
     ("token=t", (REQUIRED_AGENT, REQUIRED_RID)),

@@ -1,4 +1,5 @@
-"""The query string read as `qs.parse(str, {allowPrototypes: true})` reads it (spec §3 notes).
+"""The query string read as `qs.parse(str, {allowPrototypes: true})` reads it
+(docs/contract/voip-room.md §3).
 
 Every expected value below was produced by qs 6.13.0 (Rocket.Chat's parser) for the same input.
 """

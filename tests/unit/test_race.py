@@ -1,5 +1,5 @@
-"""The lost race (spec §5 deviation): a visitor never has two open rooms; the loser answers with
-the winner's room and `newRoom: false`."""
+"""The lost race (docs/contract/voip-room.md §5, deviation): a visitor never has two open rooms; the
+loser answers with the winner's room and `newRoom: false`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The rate limit (spec §7): 5 per 60 s per source IP, aligned windows, headers, exemptions."""
+"""The rate limit (docs/contract/voip-room.md §7): 5 per 60 s per source IP, aligned windows,
+headers, exemptions."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """A refused request costs almost nothing: over its rate limit, it is answered before its body is
 parsed and before any DynamoDB call but the counter's UpdateItem (and, where authentication comes
 first, the one BatchGetItem of the caller's token and user). The spec's order still decides which
-error wins (call-lifecycle §5, voip-room §1)."""
+error wins (docs/contract/call-lifecycle.md §5, docs/contract/voip-room.md §1)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""`POST /api/v1/voip/room.close` (call-lifecycle §1, §5): the check order, the business errors, the
-closed document, the one conditional write, and the CLI's close-room sharing it. The body rules
-(ajv, with coercion) are in test_room_close_body.py."""
+"""`POST /api/v1/voip/room.close` (docs/contract/call-lifecycle.md §1, §5): the check order, the
+business errors, the closed document, the one conditional write, and the CLI's close-room sharing
+it. The body rules (ajv, with coercion) are in test_room_close_body.py."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""`POST /api/v1/voip/room.close`'s body rules (call-lifecycle §1, §5): ajv 8 with `coerceTypes`,
-first error only, in the spec's order; and what coercion makes of the values."""
+"""`POST /api/v1/voip/room.close`'s body rules (docs/contract/call-lifecycle.md §1, §5): ajv 8 with
+`coerceTypes`, first error only, in the spec's order; and what coercion makes of the values."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The room document a create returns and stores (spec §6): field by field, in order."""
+"""The room document a create returns and stores (docs/contract/voip-room.md §6): field by field, in
+order."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Transport (spec §8): the headers on every response, and the 500 envelope."""
+"""Transport (docs/contract/voip-room.md §8): the headers on every response, and the 500
+envelope."""
 
 from __future__ import annotations
 

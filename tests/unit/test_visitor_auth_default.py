@@ -1,7 +1,7 @@
-"""Secure by default (call-lifecycle §2, §5): with no setting, the three visitor routes put
-`voip/room`'s authentication (401) and permission (403) first, then their own order (rate limit →
-body validation → handler). Public, anyone who knows a caller's phone number gets that caller's
-visitor token and personal data."""
+"""Secure by default (docs/contract/call-lifecycle.md §2, §5): with no setting, the three visitor
+routes put `voip/room`'s authentication (401) and permission (403) first, then their own order (rate
+limit → body validation → handler). Public, anyone who knows a caller's phone number gets that
+caller's visitor token and personal data."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""`POST /api/v1/livechat/visitor`'s body rules (call-lifecycle §2, §5): Meteor check()'s exact
-messages, then the blank token, then the email."""
+"""`POST /api/v1/livechat/visitor`'s body rules (docs/contract/call-lifecycle.md §2, §5): Meteor
+check()'s exact messages, then the blank token, then the email."""
 
 from __future__ import annotations
 

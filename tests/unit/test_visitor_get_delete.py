@@ -1,5 +1,5 @@
-"""`GET` and `DELETE /api/v1/livechat/visitor/{token}` (call-lifecycle §3, §5): the stored visitor,
-and erasure: rooms deleted, no personal data left, the token free again."""
+"""`GET` and `DELETE /api/v1/livechat/visitor/{token}` (docs/contract/call-lifecycle.md §3, §5): the
+stored visitor, and erasure: rooms deleted, no personal data left, the token free again."""
 
 from __future__ import annotations
 

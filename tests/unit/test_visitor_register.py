@@ -1,6 +1,6 @@
-"""`POST /api/v1/livechat/visitor` (call-lifecycle §2, §5): which visitor a registration is for
-(token → phone → email), the `guest-<n>` counter, key order, custom fields, the rate limit, and lost
-races. The body rules are in test_visitor_check.py."""
+"""`POST /api/v1/livechat/visitor` (docs/contract/call-lifecycle.md §2, §5): which visitor a
+registration is for (token → phone → email), the `guest-<n>` counter, key order, custom fields, the
+rate limit, and lost races. The body rules are in test_visitor_check.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Provisioning users and their tokens (design.md "Interfaces"; call-lifecycle §4).
+"""Provisioning users and their tokens (docs/architecture.md, "Interfaces that stay stable";
+docs/contract/call-lifecycle.md §4).
 
 A token is shown once, when issued; only base64(sha256(token)) is stored.
 """

@@ -1,4 +1,5 @@
-"""Authentication (spec §2): the `X-User-Id` / `X-Auth-Token` headers against the Tokens table."""
+"""Authentication (docs/contract/voip-room.md §2): the `X-User-Id` / `X-Auth-Token` headers against
+the Tokens table."""
 
 from __future__ import annotations
 

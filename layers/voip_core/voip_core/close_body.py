@@ -1,4 +1,5 @@
-"""The body rules of `POST voip/room.close`: Rocket.Chat's ajv schema (call-lifecycle §1, §5).
+"""The body rules of `POST voip/room.close`: Rocket.Chat's ajv schema
+(docs/contract/call-lifecycle.md §1, §5).
 
 ajv 8 with `coerceTypes: true` and `allErrors: false` reports the first failing rule only, in this
 order: the body is an object → `required` (`rid`, then `token`) → `additionalProperties` → each

@@ -78,7 +78,7 @@ class TooManyRequests(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    """The datastore is throttling or unreachable after retries (spec §8)."""
+    """The datastore is throttling or unreachable after retries (docs/contract/voip-room.md §8)."""
 
     status = 503
 

@@ -1,11 +1,11 @@
 """What stands in front of a route's own checks.
 
 - `admit_caller`: authentication → rate limit, the first two checks of the authenticated routes
-  (voip-room.md §1; call-lifecycle §1). The counter's increment runs beside the request's one batch
-  read; a 401, or a caller with an exempt role, gives it back.
-- `admit_visitor_request`: the visitor routes' (call-lifecycle §5): with VISITOR_API_REQUIRES_AUTH
-  (the default), `voip/room`'s authentication and permission, then the rate limit; without it, the
-  rate limit alone, every request counting and no role exempt.
+  (docs/contract/voip-room.md §1; docs/contract/call-lifecycle.md §1). The counter's increment runs
+  beside the request's one batch read; a 401, or a caller with an exempt role, gives it back.
+- `admit_visitor_request`: the visitor routes' (docs/contract/call-lifecycle.md §2): with
+  VISITOR_API_REQUIRES_AUTH (the default), `voip/room`'s authentication and permission, then the
+  rate limit; without it, the rate limit alone, every request counting and no role exempt.
 
 A request over its limit is refused here, before its route parses its body or reads anything but
 the counter (and, where authentication comes first, the token and user it needs anyway): a

@@ -1,4 +1,5 @@
-"""Permissions (spec §4): which roles hold a permission is the deployment's configuration."""
+"""Permissions (docs/contract/voip-room.md §4): which roles hold a permission is the deployment's
+configuration."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The rate limit (spec §7): fixed windows aligned on the epoch, counted per (route, source IP).
+"""The rate limit (docs/contract/voip-room.md §7): fixed windows aligned on the epoch, counted per
+(route, source IP).
 
 The counter's increment goes out on its own thread while the request's batch read is in flight, so
 it adds no round trip in series. Requests that fail authentication, and callers with an exempt role,

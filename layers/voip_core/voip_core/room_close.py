@@ -1,5 +1,5 @@
-"""`POST /api/v1/voip/room.close` (call-lifecycle §1, §5), check by check in Rocket.Chat's order:
-authentication → rate limit → body validation → permission → handler."""
+"""`POST /api/v1/voip/room.close` (docs/contract/call-lifecycle.md §1, §5), check by check in
+Rocket.Chat's order: authentication → rate limit → body validation → permission → handler."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The query rules of `GET voip/room`: Rocket.Chat's ajv schema (spec §3), message for message.
+"""The query rules of `GET voip/room`: Rocket.Chat's ajv schema (docs/contract/voip-room.md §3),
+message for message.
 
 ajv 8 with `allErrors: false` reports, inside `oneOf`, the first error of each branch; the keyword
 order is `required` → `additionalProperties` → each declared property (`type`, then `enum`), with

@@ -1,4 +1,5 @@
-"""Creating, reusing, fetching and closing call-center rooms (spec §5; call-lifecycle §1)."""
+"""Creating, reusing, fetching and closing call-center rooms (docs/contract/voip-room.md §5;
+docs/contract/call-lifecycle.md §1)."""
 
 from __future__ import annotations
 
@@ -54,9 +55,10 @@ class RoomService:
         return self._create(visitor, agent, query.direction or "inbound")
 
     def _create(self, visitor: Visitor, agent: User, direction: str) -> tuple[dict[str, Any], bool]:
-        """One transaction; a lost race returns the winner's room (spec §5 deviation). The write
-        holds only while the token is still this visitor's (same `_id`): after an erasure and a new
-        registration of the token, the re-read visitor is the one the room is built from."""
+        """One transaction; a lost race returns the winner's room (docs/contract/voip-room.md §5,
+        deviation). The write holds only while the token is still this visitor's (same `_id`): after
+        an erasure and a new registration of the token, the re-read visitor is the one the room is
+        built from."""
         for pause in CONFLICT_BACKOFF:
             room = new_call_room(random_id(), visitor, agent, direction, self.clock())
             self._ensure_closable(room, visitor)

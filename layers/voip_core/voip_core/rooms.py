@@ -1,4 +1,5 @@
-"""Call-center room documents, exactly as Rocket.Chat shapes them (spec §6; call-lifecycle §1)."""
+"""Call-center room documents, exactly as Rocket.Chat shapes them (docs/contract/voip-room.md §6;
+docs/contract/call-lifecycle.md §1)."""
 
 from __future__ import annotations
 

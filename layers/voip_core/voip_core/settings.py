@@ -1,7 +1,7 @@
 """The function's settings, read once from the environment (set by template.yaml's parameters).
 
 A plain frozen dataclass rather than pydantic-settings: it is on the cold-start path and the rules
-are few (design.md, "Where the cold start goes").
+are few (docs/decisions.md, "Where the cold start goes").
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ class Settings:
     limits: RouteLimits = RouteLimits()
     rate_limit_window_seconds: int = 60
     rate_limit_exempt_roles: frozenset[str] = frozenset({"admin", "bot", "app"})
-    # Secure by default (call-lifecycle §2): Rocket.Chat's public visitor routes hand a caller's
-    # visitor token and personal data to anyone who knows their phone number or email.
+    # Secure by default (docs/contract/call-lifecycle.md §2): Rocket.Chat's public visitor routes
+    # hand a caller's visitor token and personal data to anyone who knows their phone number or
+    # email.
     visitor_api_requires_auth: bool = True
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
     log_level: str = "INFO"

@@ -1,4 +1,5 @@
-"""The body rules of `POST livechat/visitor` (call-lifecycle §2, §5), as Rocket.Chat checks it:
+"""The body rules of `POST livechat/visitor` (docs/contract/call-lifecycle.md §2, §5), as
+Rocket.Chat checks it:
 
     check(bodyParams, {visitor: Match.ObjectIncluding({token: String, name: Match.Optional(String),
       email, department, phone, username: Match.Optional(String), customFields:

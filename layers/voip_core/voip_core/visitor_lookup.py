@@ -1,7 +1,8 @@
-"""What a registration reads first, in one round trip (call-lifecycle §2, §5): the visitor with its
-token; the visitors with its phone and with its email, from the indexes (oldest first, eventually
-consistent); and the guards of that phone and email (read consistently), whose holders join the
-candidates so that a visitor written a moment ago is found too (store/visitor_guards.py)."""
+"""What a registration reads first, in one round trip (docs/contract/call-lifecycle.md §2, §5): the
+visitor with its token; the visitors with its phone and with its email, from the indexes (oldest
+first, eventually consistent); and the guards of that phone and email (read consistently), whose
+holders join the candidates so that a visitor written a moment ago is found too
+(store/visitor_guards.py)."""
 
 from __future__ import annotations
 

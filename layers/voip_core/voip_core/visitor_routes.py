@@ -1,7 +1,8 @@
-"""The visitor routes (call-lifecycle §2, §3, §5): `POST /api/v1/livechat/visitor`, `GET` and
-`DELETE /api/v1/livechat/visitor/{token}`. Order: `voip/room`'s authentication and permission
-when VISITOR_API_REQUIRES_AUTH is on (the default) → rate limit → body validation → handler. The
-body is parsed, and the visitor looked up, only once the request is within its limit."""
+"""The visitor routes (docs/contract/call-lifecycle.md §2, §3, §5): `POST /api/v1/livechat/visitor`,
+`GET` and `DELETE /api/v1/livechat/visitor/{token}`. Order: `voip/room`'s authentication and
+permission when VISITOR_API_REQUIRES_AUTH is on (the default) → rate limit → body validation →
+handler. The body is parsed, and the visitor looked up, only once the request is within its
+limit."""
 
 from __future__ import annotations
 

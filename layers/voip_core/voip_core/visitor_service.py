@@ -1,4 +1,4 @@
-"""Registering, finding and erasing visitors (call-lifecycle §2, §3, §5).
+"""Registering, finding and erasing visitors (docs/contract/call-lifecycle.md §2, §3, §5).
 
 Which visitor a registration is for: the one with its token; else the oldest whose phone is the one
 sent (its token kept); else the oldest whose email is the one sent (its token replaced: the item

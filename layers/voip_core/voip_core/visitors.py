@@ -1,4 +1,5 @@
-"""Visitor documents, as Rocket.Chat's livechat/visitor shapes a new one (call-lifecycle §2)."""
+"""Visitor documents, as Rocket.Chat's livechat/visitor shapes a new one
+(docs/contract/call-lifecycle.md §2)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def updated_visitor_document(
     doc: dict[str, Any], changes: dict[str, Any], now_ms: int
 ) -> dict[str, Any]:
     """An existing visitor with `changes` and a new `_updatedAt`: keys it has keep their place,
-    keys it gains are appended in lexicographic order (call-lifecycle §2)."""
+    keys it gains are appended in lexicographic order (docs/contract/call-lifecycle.md §2)."""
     changes = {**changes, "_updatedAt": iso_from_ms(now_ms)}
     updated = {key: changes.get(key, value) for key, value in doc.items()}
     for key in sorted(key for key in changes if key not in doc):

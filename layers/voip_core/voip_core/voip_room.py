@@ -1,4 +1,4 @@
-"""`GET /api/v1/voip/room`, check by check in Rocket.Chat's order (spec §1):
+"""`GET /api/v1/voip/room`, check by check in Rocket.Chat's order (docs/contract/voip-room.md §1):
 authentication → rate limit → query validation → permission → handler."""
 
 from __future__ import annotations

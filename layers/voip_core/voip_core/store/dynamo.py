@@ -1,5 +1,5 @@
 """What every data-access module shares: the client, DynamoDB's attribute format, and the mapping of
-datastore failures to the spec's 503 (§8).
+datastore failures to the 503 of docs/contract/voip-room.md §8.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Erasing a visitor (call-lifecycle §3), in steps that each leave a state a retry completes:
+"""Erasing a visitor (docs/contract/call-lifecycle.md §3), in steps that each leave a state a retry
+completes:
 
 1. Mark: one conditional write, only while the token is still this visitor's and it has no open
    room, strips the visitor's item to its token, `_id` and an `erasing` mark: its document and index

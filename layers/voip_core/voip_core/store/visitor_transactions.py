@@ -1,5 +1,5 @@
 """Moving a visitor to a new token together with its open room, in one transaction (the email match,
-call-lifecycle §5)."""
+docs/contract/call-lifecycle.md §5)."""
 
 from __future__ import annotations
 
