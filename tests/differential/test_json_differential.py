@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from voip_core.jsjson import MAX_STRINGIFY_DEPTH, NOT_JSON, TooDeep, js_stringify, parse_body
 
@@ -72,6 +72,9 @@ def ours(text: str) -> dict[str, Any]:
 )
 @given(text=bodies())
 def test_bodies_are_read_and_written_as_node_does(json_reference: Reference, text: str) -> None:
+    # An empty body is `{}` by the contract's own rule (docs/contract/call-lifecycle.md §5), before
+    # JSON.parse, which refuses "": not a difference to look for here.
+    assume(text != "")
     assert ours(text) == json_reference.answer(text)
 
 
