@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from voip_admin.template import load_template
 from voip_core.errors import ServiceUnavailable
 from voip_core.http import OUTCOMES
-from voip_local.template import load_template
 
 from tests.conftest import load_event
 from tests.template.filter_pattern import Line, Matcher, PatternError, compile_pattern

@@ -20,6 +20,7 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from voip_admin import provisioning
+from voip_admin.template import create_tables, load_template
 from voip_core.accounts import Accounts
 from voip_core.observability import logger as service_logger
 from voip_core.services import Services
@@ -27,7 +28,6 @@ from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
 from voip_core.visitors import new_visitor_document
 from voip_local.functions import LambdaContext
-from voip_local.template import create_tables, load_template
 
 from tests.conftest import ROOT, load_event
 from tests.unit.cli_runner import Cli

@@ -11,8 +11,8 @@ from typing import Any
 import boto3
 import pytest
 from voip_admin.cli import main
+from voip_admin.template import create_tables
 from voip_core.services import Services
-from voip_local.template import create_tables
 
 from tests.unit.conftest import Actors, Api, scan_tables
 

@@ -4,6 +4,7 @@ line on stderr, exit 2, nothing written)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import voip_admin
 from botocore.exceptions import ClientError, EndpointConnectionError
 from voip_admin.connection import Failure, diagnose
 from voip_admin.provisioning import Datastore
@@ -418,6 +420,20 @@ def test_close_room_twice_or_unknown_writes_nothing(
 
 def test_create_tables_is_idempotent(cli: Cli) -> None:
     assert cli.ok("create-tables") == {"created": []}
+
+
+def test_the_cli_does_not_import_the_local_stack() -> None:
+    """create-tables reads template.yaml through voip_admin.template: the local stack imports the
+    CLI, never the other way round."""
+    imported: set[str] = set()
+    for module in Path(voip_admin.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+    assert "voip_admin.template" in imported
+    assert sorted(name for name in imported if name.split(".")[0] == "voip_local") == []
 
 
 # --- bad input ----------------------------------------------------------------------------------
