@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.expected import ROOM_KEYS
+from tests.expected import ROOM_KEYS, compact
 from tests.integration.conftest import LocalStack, Reply, run_admin
 
 pytestmark = pytest.mark.integration
@@ -166,7 +166,7 @@ def test_business_errors(stack: LocalStack) -> None:
         reply = stack.get_room(query, stack.auth)
         assert (reply.status, reply.text) == (
             400,
-            json.dumps({"success": False, "error": error}, separators=(",", ":")),
+            compact({"success": False, "error": error}),
         ), query
 
 

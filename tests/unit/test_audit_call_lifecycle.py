@@ -23,8 +23,9 @@ from voip_core.models import TokenRecord
 from voip_core.services import Services
 from voip_core.store.tokens import PERSONAL_ACCESS_TOKEN, DuplicateTokenName
 
-from tests.unit.calls import Calls, compact
-from tests.unit.conftest import PUBLIC_VISITOR_API, Actors, Api
+from tests.expected import compact
+from tests.unit.calls import Api
+from tests.unit.conftest import PUBLIC_VISITOR_API, Actors
 
 
 @pytest.fixture
@@ -34,11 +35,11 @@ def base_env() -> Mapping[str, str]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
-def registered(calls: Calls, visitor: dict[str, Any]) -> dict[str, Any]:
+def registered(calls: Api, visitor: dict[str, Any]) -> dict[str, Any]:
     status, _, text = calls.register({"visitor": visitor})
     assert status == 200, text
     answer: dict[str, Any] = json.loads(text)["visitor"]
@@ -63,7 +64,7 @@ def stored(services: Services, token: str) -> dict[str, Any]:
     ],
 )
 def test_a_new_visitors_email_is_trimmed_as_javascript_trims_it(
-    calls: Calls, services: Services, sent: str, kept: str
+    calls: Api, services: Services, sent: str, kept: str
 ) -> None:
     visitor = registered(calls, {"token": "t-mail", "email": sent})
     assert visitor["visitorEmails"] == [{"address": kept}]
@@ -71,7 +72,7 @@ def test_a_new_visitors_email_is_trimmed_as_javascript_trims_it(
 
 
 def test_an_existing_visitors_email_is_trimmed_as_javascript_trims_it(
-    calls: Calls, services: Services
+    calls: Api, services: Services
 ) -> None:
     registered(calls, {"token": "t-again"})
     visitor = registered(calls, {"token": "t-again", "email": "B@X\x85"})
@@ -87,7 +88,7 @@ def test_an_existing_visitors_email_is_trimmed_as_javascript_trims_it(
     ],
 )
 def test_the_email_match_compares_javascript_trimmed_addresses(
-    calls: Calls, services: Services, first: str, second: str
+    calls: Api, services: Services, first: str, second: str
 ) -> None:
     """Addresses that differ once JavaScript has trimmed them are different: no match, a new
     visitor, and the first one keeps its token."""
@@ -98,7 +99,7 @@ def test_the_email_match_compares_javascript_trimmed_addresses(
 
 
 def test_the_email_match_still_ignores_javascript_whitespace_and_case(
-    calls: Calls, services: Services
+    calls: Api, services: Services
 ) -> None:
     one = registered(calls, {"token": "t-one", "email": "a@b.org"})
     two = registered(calls, {"token": "t-two", "email": "\ufeff A@B.Org\u00a0"})
@@ -110,7 +111,7 @@ def test_the_email_match_still_ignores_javascript_whitespace_and_case(
 
 
 def test_a_lone_surrogate_is_escaped_as_json_stringify_does(
-    calls: Calls, api: Api, actors: Actors
+    calls: Api, api: Api, actors: Actors
 ) -> None:
     """`"a\\ud800b"` is valid JSON; JSON.stringify writes it back escaped. The body must be text
     the gateway can send (UTF-8), not a string it cannot encode (a bare 500 over HTTP)."""
@@ -130,7 +131,7 @@ def test_a_lone_surrogate_is_escaped_as_json_stringify_does(
     assert '"fname":"a\\ud800b"' in text
 
 
-def test_a_surrogate_pair_is_written_as_the_character(calls: Calls) -> None:
+def test_a_surrogate_pair_is_written_as_the_character(calls: Api) -> None:
     status, _, text = calls.register('{"visitor":{"token":"t-pair","name":"\\ud83d\\ude00"}}')
     assert status == 200
     assert '"name":"\U0001f600"' in text

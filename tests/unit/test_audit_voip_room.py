@@ -14,7 +14,8 @@ from voip_admin.cli import main
 from voip_admin.template import create_tables
 from voip_core.services import Services
 
-from tests.unit.conftest import Actors, Api, scan_tables
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, scan_tables
 
 # A lone surrogate: JSON can carry it (as `\ud800`), and a stored visitor name can hold it.
 LONE = "\ud800"

@@ -22,16 +22,9 @@ from voip_admin.provisioning import Datastore
 from voip_core.services import Services
 from voip_core.store.dynamo import make_client
 
-from tests.unit.calls import Calls
+from tests.unit.calls import Api
 from tests.unit.cli_runner import Cli
-from tests.unit.conftest import (
-    PUBLIC_VISITOR_API,
-    Actors,
-    Api,
-    Configure,
-    FakeClock,
-    scan_tables,
-)
+from tests.unit.conftest import PUBLIC_VISITOR_API, Actors, Configure, FakeClock, scan_tables
 
 ID_PATTERN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$")
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -346,7 +339,7 @@ def test_create_visitor_applies_the_routes_rules(
     argv = [f"--{key}={value}" for key, value in visitor.items()]
     code, out, err = cli.run("create-visitor", *argv)
     written = scan_tables(dynamodb) != before
-    registered = Calls(api).register(json.dumps({"visitor": visitor}).encode("ascii"))
+    registered = api.register(json.dumps({"visitor": visitor}).encode("ascii"))
     status, text = registered[0], registered[2]
     assert (code == 0, code) == (status == 200, 0 if status == 200 else 2), (err, text)
     if status == 200:

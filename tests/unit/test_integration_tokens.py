@@ -16,8 +16,8 @@ from voip_core.models import TokenRecord
 from voip_core.services import Services
 from voip_core.store.tokens import PERSONAL_ACCESS_TOKEN, DuplicateTokenName
 
-from tests.unit.calls import Calls
-from tests.unit.conftest import Api, FakeClock, scan_tables
+from tests.unit.calls import Api
+from tests.unit.conftest import FakeClock, scan_tables
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -56,11 +56,11 @@ def agent(admin: Admin) -> dict[str, Any]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
-def whole_call(api: Api, calls: Calls, user_id: str, token: str, visitor: str) -> int:
+def whole_call(api: Api, calls: Api, user_id: str, token: str, visitor: str) -> int:
     """register → room → close with this token (on every call: the visitor routes require it by
     default); the status of the first refusal, else 200.
     The caller's phone matches the first call's visitor, whose token the answer carries: a
@@ -81,7 +81,7 @@ def whole_call(api: Api, calls: Calls, user_id: str, token: str, visitor: str) -
 
 
 def test_a_connector_runs_whole_calls_with_an_integration_token(
-    admin: Admin, agent: dict[str, Any], api: Api, calls: Calls, clock: FakeClock
+    admin: Admin, agent: dict[str, Any], api: Api, calls: Api, clock: FakeClock
 ) -> None:
     issued = admin.ok("issue-token", "--user-id", agent["userId"], "--name", "pbx-connector")
     assert list(issued) == ["userId", "authToken", "expiresAt"]
@@ -160,7 +160,7 @@ def test_duplicate_name_is_refused_even_when_the_issues_race(
 
 
 def test_revoke_is_immediate_and_frees_the_name(
-    admin: Admin, agent: dict[str, Any], api: Api, calls: Calls, services: Services
+    admin: Admin, agent: dict[str, Any], api: Api, calls: Api, services: Services
 ) -> None:
     issued = admin.ok("issue-token", "--user-id", agent["userId"], "--name", "pbx")
     assert whole_call(api, calls, agent["userId"], issued["authToken"], "call-1") == 200
@@ -178,7 +178,7 @@ def test_revoke_is_immediate_and_frees_the_name(
 
 
 def test_deactivating_the_user_deletes_every_token(
-    admin: Admin, agent: dict[str, Any], api: Api, calls: Calls, services: Services, dynamodb: Any
+    admin: Admin, agent: dict[str, Any], api: Api, calls: Api, services: Services, dynamodb: Any
 ) -> None:
     pat = admin.ok("issue-token", "--user-id", agent["userId"], "--name", "pbx")
     admin.ok("issue-token", "--user-id", agent["userId"], "--name", "backup")
@@ -219,7 +219,7 @@ def test_unknown_user_is_refused(admin: Admin, services: Services, dynamodb: Any
 
 
 def test_revoke_right_after_issue_does_not_wait_for_the_users_index(
-    admin: Admin, agent: dict[str, Any], monkeypatch: pytest.MonkeyPatch, api: Api, calls: Calls
+    admin: Admin, agent: dict[str, Any], monkeypatch: pytest.MonkeyPatch, api: Api, calls: Api
 ) -> None:
     """DynamoDB's index by user is eventually consistent: a token issued a moment ago may not show
     there yet. Revoking reads the name's guard item instead, consistently."""

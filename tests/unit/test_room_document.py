@@ -11,8 +11,9 @@ import pytest
 from voip_core.ids import random_id
 from voip_core.services import Services
 
-from tests.expected import ROOM_KEYS
-from tests.unit.conftest import Actors, Api, FakeClock, js_stringify
+from tests.expected import ROOM_KEYS, compact
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, FakeClock
 
 ID_PATTERN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$")
 CREATED = "2024-05-01T12:00:01.234Z"
@@ -71,7 +72,7 @@ def test_full_document_byte_for_byte(api: Api, actors: Actors, agent: tuple[str,
         "_updatedAt": CREATED,
     }
     assert list(room) == ROOM_KEYS
-    assert body == js_stringify({"room": expected, "newRoom": True, "success": True})
+    assert body == compact({"room": expected, "newRoom": True, "success": True})
     assert ID_PATTERN.match(room["_id"])
 
 
