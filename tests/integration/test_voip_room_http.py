@@ -258,3 +258,23 @@ def test_integration_token_and_bad_operator_input(stack: LocalStack) -> None:
 
     bad = run_admin(stack, "issue-token", "--user-id", "no-such-user")
     assert bad.returncode == 2 and bad.stdout == "" and len(bad.stderr.splitlines()) == 1
+
+
+def test_a_room_holding_a_lone_surrogate_is_answered_not_a_gateway_error(
+    stack: LocalStack,
+) -> None:
+    """docs/contract/voip-room.md §8: never a bare gateway error. The visitor's name, registered
+    through the API, holds a lone surrogate; the room answers it escaped, as JSON.stringify writes
+    it."""
+    registered = stack.request(
+        "POST",
+        "/api/v1/livechat/visitor",
+        {**stack.auth, "Content-Type": "application/json"},
+        b'{"visitor":{"token":"lone-surrogate-name","name":"a\\ud800b"}}',
+    )
+    assert registered.status == 200, registered.text
+    reply = stack.get_room({"token": "lone-surrogate-name", "agentId": stack.agent_id}, stack.auth)
+    assert reply.status == 200, reply.text
+    assert reply.headers["Content-Type"] == "application/json"
+    assert '"name":"a\\ud800b","fname":"a\\ud800b"' in reply.text
+    assert json.loads(reply.text)["newRoom"] is True

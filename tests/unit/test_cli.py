@@ -415,6 +415,32 @@ def test_create_tables_is_idempotent(cli: Cli) -> None:
     assert cli.ok("create-tables") == {"created": []}
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "just text",
+        "- a\n- list\n",
+        "Resources: []\n",
+        "Resources:\n  T: text\n",
+        "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties: {}\n",
+        "key: [unclosed\n",
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n",
+        "\udcff",
+    ],
+)
+def test_create_tables_refuses_a_file_that_is_no_template(
+    cli: Cli, dynamodb: Any, tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    for table in dynamodb.list_tables()["TableNames"]:
+        dynamodb.delete_table(TableName=table)
+    message = cli.refused("create-tables", "--template", str(path))
+    assert message.startswith("voip-admin create-tables: ")
+    assert dynamodb.list_tables()["TableNames"] == []
+
+
 def test_the_cli_does_not_import_the_local_stack() -> None:
     """create-tables reads template.yaml through voip_admin.template: the local stack imports the
     CLI, never the other way round."""
@@ -613,3 +639,24 @@ def test_an_api_gateway_answer_is_named() -> None:
     assert failure.exit_code == 2
     assert failure.message.startswith("http://127.0.0.1:3000 is an HTTP API")
     assert "not DynamoDB" in failure.message
+
+
+@pytest.mark.parametrize("endpoint", ["not-a-url", "ftp//nowhere", " "])
+def test_malformed_endpoint_url_is_bad_input(cli: Cli, dynamodb: Any, endpoint: str) -> None:
+    before = scan_tables(dynamodb)
+    message = cli.refused("--endpoint-url", endpoint, "create-visitor", "--token", "t1")
+    assert message.startswith("voip-admin create-visitor: ")
+    assert scan_tables(dynamodb) == before
+
+
+def test_malformed_endpoint_from_the_environment_is_bad_input(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "not-a-url")
+    assert cli.refused("create-visitor", "--token", "t1").startswith("voip-admin create-visitor: ")
+
+
+def test_malformed_region_is_bad_input(cli: Cli, dynamodb: Any) -> None:
+    before = scan_tables(dynamodb)
+    cli.refused("--region", "no region!", "create-visitor", "--token", "t1")
+    assert scan_tables(dynamodb) == before

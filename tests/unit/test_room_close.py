@@ -17,9 +17,12 @@ from voip_core.store.rooms import RoomWriteConflict
 
 from tests.expected import compact
 from tests.unit.calls import Api, business, invalid, open_room, rate_headers, stored_room, too_many
+from tests.unit.cli_runner import Cli
 from tests.unit.conftest import START_MS, Actors, Configure, FakeClock, scan_tables
 
 VISITOR = "visitor-close-1"
+# A lone surrogate: JSON can carry it (as `\ud800`), and a stored visitor name can hold it.
+LONE = "\ud800"
 NOT_LOGGED_IN = '{"status":"error","message":"You must be logged in to do this."}'
 FORBIDDEN = (
     '{"success":false,"error":"User does not have the permissions required for this action '
@@ -343,3 +346,16 @@ def test_cli_close_room_closes_as_user(
         400,
         business("room-closed"),
     )
+
+
+def test_close_room_prints_a_lone_surrogate_as_json_escapes_it(
+    cli: Cli, api: Api, actors: Actors, agent: tuple[str, str]
+) -> None:
+    actors.visitor("odd-name", name=f"a{LONE}b")
+    _, _, body = api.call({"token": "odd-name", "agentId": agent[0]}, *agent)
+    rid = json.loads(body)["room"]["_id"]
+    code, out, err = cli.run("close-room", "--rid", rid)
+    assert (code, err) == (0, "")
+    assert out.count("\n") == 1
+    assert "a\\ud800b" in out
+    assert json.loads(out)["fname"] == f"a{LONE}b"

@@ -1,5 +1,6 @@
 """`POST /api/v1/livechat/visitor` (docs/contract/call-lifecycle.md §2, §5): which visitor a
-registration is for (token → phone → email), the `guest-<n>` counter, key order, custom fields, the
+registration is for (token → phone → email), the `guest-<n>` counter, key order, an email trimmed
+and matched as JavaScript trims it, text written as JSON.stringify writes it, custom fields, the
 rate limit, and lost races. The body rules are in test_visitor_check.py."""
 
 from __future__ import annotations
@@ -249,6 +250,92 @@ def test_registering_never_changes_rooms(
     ok(calls, {"token": "t-keep", "name": "After", "phone": "+2"})
     stored_room = services.rooms.get(room["_id"])
     assert stored_room is not None and stored_room.doc == room
+
+
+# --- email: JavaScript's trim(), not Python's strip() (§2, §5) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("\x1cMary@Example.COM\x85", "\x1cmary@example.com\x85"),  # not JS whitespace: kept
+        ("\x1f a@b \x1d", "\x1f a@b \x1d"),
+        ("\ufeff\u00a0A@B\u3000\u2028", "a@b"),  # JS whitespace: trimmed
+    ],
+)
+def test_a_new_visitors_email_is_trimmed_as_javascript_trims_it(
+    calls: Api, services: Services, sent: str, kept: str
+) -> None:
+    visitor = ok(calls, {"token": "t-mail", "email": sent})
+    assert visitor["visitorEmails"] == [{"address": kept}]
+    assert stored(services, "t-mail")["visitorEmails"] == [{"address": kept}]
+
+
+def test_an_existing_visitors_email_is_trimmed_as_javascript_trims_it(
+    calls: Api, services: Services
+) -> None:
+    ok(calls, {"token": "t-again"})
+    visitor = ok(calls, {"token": "t-again", "email": "B@X\x85"})
+    assert visitor["visitorEmails"] == [{"address": "b@x\x85"}]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("a@b.org", "a@b.org\x85"),
+        ("\x1ca@b.org", "a@b.org"),
+        ("a@b.org\x1e", " A@B.ORG "),
+    ],
+)
+def test_the_email_match_compares_javascript_trimmed_addresses(
+    calls: Api, services: Services, first: str, second: str
+) -> None:
+    """Addresses that differ once JavaScript has trimmed them are different: no match, a new
+    visitor, and the first one keeps its token."""
+    one = ok(calls, {"token": "t-first", "email": first})
+    two = ok(calls, {"token": "t-second", "email": second})
+    assert two["_id"] != one["_id"] and two["token"] == "t-second"
+    assert stored(services, "t-first")["_id"] == one["_id"]
+
+
+def test_the_email_match_still_ignores_javascript_whitespace_and_case(
+    calls: Api, services: Services
+) -> None:
+    one = ok(calls, {"token": "t-one", "email": "a@b.org"})
+    two = ok(calls, {"token": "t-two", "email": "\ufeff A@B.Org\u00a0"})
+    assert (two["_id"], two["token"]) == (one["_id"], "t-two")
+    assert services.visitors.get("t-one") is None
+
+
+# --- bodies as JSON.stringify writes them (docs/contract/voip-room.md §8) -------------------------
+
+
+def test_a_lone_surrogate_is_escaped_as_json_stringify_does(
+    calls: Api, api: Api, actors: Actors
+) -> None:
+    """`"a\\ud800b"` is valid JSON; JSON.stringify writes it back escaped. The body must be text
+    the gateway can send (UTF-8), not a string it cannot encode (a bare 500 over HTTP)."""
+    status, _, text = calls.register('{"visitor":{"token":"t-lone","name":"a\\ud800b"}}')
+    assert status == 200, text
+    text.encode("utf-8")
+    assert '"name":"a\\ud800b"' in text
+    assert json.loads(text)["visitor"]["name"] == "a\ud800b"
+    status, _, text = calls.get("t-lone")
+    assert status == 200
+    text.encode("utf-8")
+    assert json.loads(text)["visitor"]["name"] == "a\ud800b"
+    agent = actors.user("kim.jane")
+    status, _, text = api.call({"token": "t-lone", "agentId": agent[0]}, *agent)
+    assert status == 200, text
+    text.encode("utf-8")
+    assert '"fname":"a\\ud800b"' in text
+
+
+def test_a_surrogate_pair_is_written_as_the_character(calls: Api) -> None:
+    status, _, text = calls.register('{"visitor":{"token":"t-pair","name":"\\ud83d\\ude00"}}')
+    assert status == 200
+    assert '"name":"\U0001f600"' in text
+    assert compact(json.loads(text)) == text
 
 
 # --- custom fields -------------------------------------------------------------------------------
