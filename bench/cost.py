@@ -63,7 +63,7 @@ class Catalog:
     """The tables' keys and indexes (from template.yaml) and their items after the run."""
 
     def __init__(self, items: dict[str, list[dict[str, Any]]]) -> None:
-        from voip_local.template import table_definitions
+        from voip_admin.template import table_definitions
 
         self.keys: dict[str, list[str]] = {}
         self.indexes: dict[str, list[tuple[list[str], str]]] = {}
@@ -227,7 +227,7 @@ def path_cost(units: dict[str, float], duration_ms: float, memory_mb: int) -> di
 
 def costs(trips: list[Any], tables: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Per path: capacity units of one request and USD per million requests."""
-    from voip_local.template import load_template
+    from voip_admin.template import load_template
 
     catalog = Catalog(tables)
     memory_mb = lambda_memory_mb(load_template())

@@ -198,9 +198,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench.world import load_app, silence_logs
 
     with moto_process() as endpoint:
+        from voip_admin.template import create_tables
         from voip_core.accounts import Accounts
         from voip_core.store.dynamo import make_client
-        from voip_local.template import create_tables
 
         create_tables(make_client(endpoint_url=endpoint))
         app = load_app(endpoint)

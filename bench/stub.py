@@ -45,7 +45,7 @@ class StubDynamoDB:
 
 def table_key_names() -> dict[str, str]:
     """Each template table's partition key attribute, by table name (the default names)."""
-    from voip_local.template import table_definitions
+    from voip_admin.template import table_definitions
 
     return {
         table: next(k["AttributeName"] for k in props["KeySchema"] if k["KeyType"] == "HASH")

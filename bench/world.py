@@ -45,8 +45,8 @@ def offline_aws_env() -> None:
 def moto_server() -> Iterator[str]:
     """A moto server on a free loopback port, with the template's tables; yields its URL."""
     from moto.server import ThreadedMotoServer
+    from voip_admin.template import create_tables
     from voip_core.store.dynamo import make_client
-    from voip_local.template import create_tables
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

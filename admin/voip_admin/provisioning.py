@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 from voip_core.accounts import Accounts, UnknownUser
 from voip_core.errors import ApiError
 from voip_core.services import Services
-from voip_core.settings import Settings, SettingsError, TableNames
+from voip_core.settings import TABLES, Settings, SettingsError, TableNames
 from voip_core.store.dynamo import error_code, make_client
 from voip_core.store.tokens import DuplicateTokenName
 from voip_core.store.users import DuplicateUsername
@@ -25,18 +25,6 @@ from voip_admin.connection import (
     diagnose,
 )
 from voip_admin.inputs import CloseRoom, CreateUser, CreateVisitor, IssueToken, TokenName, UserRef
-
-# Stack outputs (template.yaml) → table-name fields.
-_OUTPUTS = {
-    "TokensTableName": "tokens",
-    "UsersTableName": "users",
-    "VisitorsTableName": "visitors",
-    "RoomsTableName": "rooms",
-    "RateLimitsTableName": "rate_limits",
-    "CountersTableName": "counters",
-    "VisitorRoomsTableName": "visitor_rooms",
-    "VisitorGuardsTableName": "visitor_guards",
-}
 
 
 class UsageError(Exception):
@@ -89,10 +77,10 @@ def stack_outputs(stack_name: str, region: str | None) -> dict[str, str]:
 
 def _with_stack_tables(settings: Settings, stack_name: str, region: str | None) -> Settings:
     outputs = stack_outputs(stack_name, region)
-    missing = [key for key in _OUTPUTS if key not in outputs]
+    missing = [table.output for table in TABLES if table.output not in outputs]
     if missing:
         raise UsageError(f"stack {stack_name} has no output {missing[0]}")
-    tables = TableNames(**{field: outputs[key] for key, field in _OUTPUTS.items()})
+    tables = TableNames(**{table.field: outputs[table.output] for table in TABLES})
     return Settings(**{**settings.__dict__, "tables": tables})
 
 
@@ -200,7 +188,7 @@ class Provisioning:
             raise UsageError(str(error.body.get("error"))) from error
 
     def create_tables(self, template: str | None) -> dict[str, Any]:
-        from voip_local.template import TEMPLATE_PATH, create_tables, table_names
+        from voip_admin.template import TEMPLATE_PATH, create_tables, table_names
 
         path = Path(template) if template else TEMPLATE_PATH
         if not path.is_file():
@@ -217,7 +205,8 @@ def _read_template(path: Path) -> dict[str, Any]:
     """The template, once every table in it could be asked for: nothing is created from a file
     that is not one."""
     import yaml
-    from voip_local.template import create_table_request, load_template, table_definitions
+
+    from voip_admin.template import create_table_request, load_template, table_definitions
 
     reason = f"not a template with DynamoDB tables: {path}"
     try:

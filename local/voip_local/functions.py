@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from voip_local.template import TEMPLATE_PATH
+from voip_admin.template import TEMPLATE_PATH
 
 ROOT = TEMPLATE_PATH.parent
 REGION_FALLBACK = "us-east-1"

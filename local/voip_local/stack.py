@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from voip_admin.template import TEMPLATE_PATH, load_template
+
 from voip_local.ports import bind
-from voip_local.template import TEMPLATE_PATH, load_template
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Stack:
     ) -> tuple[Any, str, dict[str, Any]]:
         """Tables, demo data, the functions (imported now, reading the prepared environment), then
         the API itself. Returns the server, the banner and the ready file's content."""
+        from voip_admin.template import create_tables, table_names
         from voip_core.settings import Settings
         from voip_core.store.dynamo import make_client
 
@@ -90,7 +92,6 @@ class Stack:
         from voip_local.routes import http_api_routes
         from voip_local.seed import StackInfo, banner, seed
         from voip_local.server import ApiServer, Gateway
-        from voip_local.template import create_tables, table_names
 
         settings = Settings.from_env()
         client = make_client(dynamodb_url)

@@ -186,8 +186,8 @@ def _wait_until_ready(
 
 def every_rate_limit_off() -> dict[str, str]:
     """Over loopback every request comes from 127.0.0.1: one quota for the whole suite."""
+    from voip_admin.template import load_template
     from voip_local.functions import template_environment
-    from voip_local.template import load_template
 
     return {
         name: "0"

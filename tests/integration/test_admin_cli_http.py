@@ -1,6 +1,7 @@
-"""`voip-admin` against the local stack as the README uses it (issue 12): no AWS credentials
-needed for its DynamoDB, and one line naming the problem when the endpoint or region is wrong,
-with nothing but one line in the stack's own log either."""
+"""`voip-admin` as a process against the local stack, as the README uses it (issue 12): no AWS
+credentials needed for its DynamoDB, and one line naming the problem (exit 2 for bad input, never a
+traceback) when the endpoint, region, template or stack is wrong, with nothing but one line in the
+stack's own log either."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import LocalStack
+from tests.integration.conftest import BASE_ENV, LocalStack, run_admin
 
 pytestmark = pytest.mark.integration
 
@@ -37,9 +38,26 @@ def voip_admin(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+def admin_process(
+    *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`voip-admin` exactly as given (no endpoint added)."""
+    script = Path(sys.executable).parent / "voip-admin"
+    environment = {**os.environ, **BASE_ENV, **(env or {})}
+    return subprocess.run(
+        [str(script), *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
 def one_line(result: subprocess.CompletedProcess[str], code: int) -> str:
     assert (result.returncode, result.stdout) == (code, ""), result.stderr
     assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
     return result.stderr.rstrip("\n")
 
 
@@ -101,3 +119,37 @@ def test_an_unknown_region_is_one_line_here_and_in_the_stacks_log(
     assert lines, "the stack logs the failed requests"
     assert all(line.startswith("DynamoDB endpoint: a request failed inside moto") for line in lines)
     assert all(line.endswith("KeyError: 'eu-west-9'") for line in lines)
+
+
+@pytest.mark.parametrize("endpoint", ["not-a-url", ""])
+def test_a_malformed_endpoint_is_one_line_and_exit_2(endpoint: str) -> None:
+    result = admin_process("--endpoint-url", endpoint, "create-visitor", "--token", "t")
+    assert one_line(result, 2).startswith("voip-admin create-visitor: ")
+
+
+def test_a_file_that_is_no_template_creates_nothing(stack: LocalStack, tmp_path: Path) -> None:
+    path = tmp_path / "passwd"
+    path.write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    tables = stack.dynamodb().list_tables()["TableNames"]
+    result = run_admin(stack, "create-tables", "--template", str(path))
+    assert one_line(result, 2).startswith("voip-admin create-tables: ")
+    assert stack.dynamodb().list_tables()["TableNames"] == tables
+
+
+def test_a_missing_stack_is_one_line_and_exit_2(stack: LocalStack) -> None:
+    """The local moto server answers CloudFormation too: a stack it does not have."""
+    result = admin_process(
+        "--endpoint-url",
+        stack.dynamodb_url,
+        "--stack-name",
+        "no-such-stack",
+        "create-visitor",
+        "--token",
+        "stackless",
+        env={"AWS_ENDPOINT_URL_CLOUDFORMATION": stack.dynamodb_url},
+    )
+    message = one_line(result, 2)
+    assert message.startswith("voip-admin create-visitor: ")
+    assert "no-such-stack" in message
+    check = run_admin(stack, "create-visitor", "--token", "stackless")
+    assert check.returncode == 0, check.stderr  # the refused command wrote no visitor

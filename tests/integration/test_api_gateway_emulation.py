@@ -19,11 +19,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from voip_admin.template import load_template
 from voip_local.functions import function_specs, template_environment
 from voip_local.ports import bind
 from voip_local.routes import http_api_routes, match_route
 from voip_local.server import ApiServer, Gateway
-from voip_local.template import load_template
 
 pytestmark = pytest.mark.integration
 

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import pytest
 
+from tests.expected import compact
 from tests.integration.conftest import LocalStack, Reply, running_stack
 
 pytestmark = pytest.mark.integration
@@ -95,7 +96,7 @@ def test_a_whole_call_then_the_next_call_gets_a_new_room(lifecycle_stack: LocalS
     reply = close(stack, first["room"]["_id"], caller, comment="wrap-up", tags=["sales"])
     assert (reply.status, reply.text) == (
         200,
-        json.dumps({"rid": first["room"]["_id"], "success": True}, separators=(",", ":")),
+        compact({"rid": first["room"]["_id"], "success": True}),
     )
     assert reply.headers.get("X-RateLimit-Limit") is None  # limits are off on this stack
     closed = stack.get_room({"token": caller, "rid": first["room"]["_id"]}, stack.auth).json()
@@ -209,7 +210,7 @@ def test_two_concurrent_closes_one_wins(lifecycle_stack: LocalStack) -> None:
     replies = concurrently(2, stack, send)
     outcomes = sorted((reply.status, reply.text) for reply in replies)
     assert outcomes == [
-        (200, json.dumps({"rid": room["_id"], "success": True}, separators=(",", ":"))),
+        (200, compact({"rid": room["_id"], "success": True})),
         (400, '{"success":false,"error":"room-closed"}'),
     ]
     assert get_room(stack, caller)["newRoom"] is True

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from voip_admin.template import load_template
 from voip_core.services import Services
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
 from voip_local.apigw import is_text, query_parameters
 from voip_local.functions import LambdaContext, function_specs, load_handler
 from voip_local.routes import http_api_routes, match_route
-from voip_local.template import load_template
 
 from tests.conftest import EVENTS, ROOT
 from tests.integration.conftest import LocalStack

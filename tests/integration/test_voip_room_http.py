@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.expected import ROOM_KEYS
+from tests.expected import ROOM_KEYS, compact
 from tests.integration.conftest import LocalStack, Reply, run_admin
 
 pytestmark = pytest.mark.integration
@@ -166,7 +166,7 @@ def test_business_errors(stack: LocalStack) -> None:
         reply = stack.get_room(query, stack.auth)
         assert (reply.status, reply.text) == (
             400,
-            json.dumps({"success": False, "error": error}, separators=(",", ":")),
+            compact({"success": False, "error": error}),
         ), query
 
 
@@ -258,3 +258,23 @@ def test_integration_token_and_bad_operator_input(stack: LocalStack) -> None:
 
     bad = run_admin(stack, "issue-token", "--user-id", "no-such-user")
     assert bad.returncode == 2 and bad.stdout == "" and len(bad.stderr.splitlines()) == 1
+
+
+def test_a_room_holding_a_lone_surrogate_is_answered_not_a_gateway_error(
+    stack: LocalStack,
+) -> None:
+    """docs/contract/voip-room.md §8: never a bare gateway error. The visitor's name, registered
+    through the API, holds a lone surrogate; the room answers it escaped, as JSON.stringify writes
+    it."""
+    registered = stack.request(
+        "POST",
+        "/api/v1/livechat/visitor",
+        {**stack.auth, "Content-Type": "application/json"},
+        b'{"visitor":{"token":"lone-surrogate-name","name":"a\\ud800b"}}',
+    )
+    assert registered.status == 200, registered.text
+    reply = stack.get_room({"token": "lone-surrogate-name", "agentId": stack.agent_id}, stack.auth)
+    assert reply.status == 200, reply.text
+    assert reply.headers["Content-Type"] == "application/json"
+    assert '"name":"a\\ud800b","fname":"a\\ud800b"' in reply.text
+    assert json.loads(reply.text)["newRoom"] is True

@@ -1,4 +1,4 @@
-"""CloudFormation intrinsics as voip_local.template loads them: {"Ref": ...}, {"Fn::Sub": ...}."""
+"""CloudFormation intrinsics as voip_admin.template loads them: {"Ref": ...}, {"Fn::Sub": ...}."""
 
 from __future__ import annotations
 

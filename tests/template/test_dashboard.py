@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from voip_local.template import load_template
+from voip_admin.template import load_template
 
 from tests.template.intrinsics import render_sub, sub_variables
 from tests.template.restorable import table_name

@@ -11,8 +11,8 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from voip_admin.template import TEMPLATE_PATH, load_template
 from voip_local.functions import template_environment
-from voip_local.template import TEMPLATE_PATH, load_template
 
 from tests.template.restorable import RESTORABLE, table_arn, table_name
 

@@ -12,14 +12,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from voip_admin.template import load_template
 from voip_core.errors import ServiceUnavailable
 from voip_core.http import OUTCOMES
-from voip_local.template import load_template
 
 from tests.conftest import load_event
 from tests.template.filter_pattern import Line, Matcher, PatternError, compile_pattern
-from tests.unit.calls import Calls
-from tests.unit.conftest import Actors, Api, Configure
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, Configure
 
 RESOURCES: dict[str, Any] = load_template()["Resources"]
 # The lines that report a request's outcome; every other line must match no filter.
@@ -64,7 +64,7 @@ class Scenes:
 
     api: Api
     logs: io.StringIO
-    calls: Calls
+    calls: Api
     agent: tuple[str, str]
     recorded: list[tuple[list[str], list[Line]]] = field(default_factory=list)
     _addresses: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -155,7 +155,7 @@ def scenes(
     service_logs: io.StringIO,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Scenes:
-    recorded = Scenes(api, service_logs, Calls(api, rotate_ips=True), actors.user("kim.jane"))
+    recorded = Scenes(api, service_logs, api.rotating_ips(), actors.user("kim.jane"))
     drive_every_outcome(recorded, actors, configure, monkeypatch)
     return recorded
 

@@ -15,7 +15,7 @@ from typing import Any
 import botocore.session
 import pytest
 from voip_admin.cli import _build_parser
-from voip_local.template import TEMPLATE_PATH, load_template
+from voip_admin.template import TEMPLATE_PATH, load_template
 
 from tests.template.intrinsics import render_sub
 

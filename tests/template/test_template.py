@@ -11,16 +11,16 @@ import re
 from typing import Any
 
 import pytest
-from voip_admin.provisioning import _OUTPUTS as ADMIN_OUTPUTS
+from voip_admin.template import TEMPLATE_PATH, load_template, table_definitions
 from voip_core.settings import (
     DEFAULT_MAX_REQUEST_BODY_BYTES,
     MOST_REQUEST_BODY_BYTES,
     Settings,
     SettingsError,
 )
+from voip_core.settings import TABLES as TABLE_REGISTRY
 from voip_core.store.dynamo import make_client
 from voip_core.store.visitor_erasure import ERASE_CALLS_WITHIN_SECONDS
-from voip_local.template import TEMPLATE_PATH, load_template, table_definitions
 
 from tests.template.intrinsics import parameter_refs, sub_text
 from tests.template.restorable import table_arn, table_name
@@ -31,6 +31,8 @@ PARAMETERS: dict[str, Any] = TEMPLATE["Parameters"]
 FUNCTION: dict[str, Any] = RESOURCES["VoipRoomFunction"]["Properties"]
 GLOBAL_FUNCTION: dict[str, Any] = TEMPLATE["Globals"]["Function"]
 TABLES = sorted(table_definitions(TEMPLATE))
+# The stack outputs `voip-admin --stack-name` reads.
+ADMIN_OUTPUTS = [table.output for table in TABLE_REGISTRY]
 NO_VALUE = {"Ref": "AWS::NoValue"}
 ALARM_TOPIC = {"Fn::If": ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}], NO_VALUE]}
 # The function's IAM policy, statement by statement: (actions, resources) by Sid. A new DynamoDB
@@ -375,6 +377,15 @@ def test_outputs_keep_the_names_voip_admin_reads() -> None:
     table_outputs = {name: outputs[name]["Value"] for name in ADMIN_OUTPUTS}
     # voip-admin --stack-name works on the tables the function uses, restored ones included.
     assert table_outputs == {f"{table}Name": table_name(table) for table in TABLES}
+
+
+def test_the_table_registry_names_the_templates_tables() -> None:
+    """One entry in voip_core.settings.TABLES (which the function, the local stack and voip-admin
+    all read) per template table, with the variable the template gives the function for it."""
+    assert sorted(table.logical_id for table in TABLE_REGISTRY) == TABLES
+    variables = GLOBAL_FUNCTION["Environment"]["Variables"]
+    for table in TABLE_REGISTRY:
+        assert variables[table.variable] == table_name(table.logical_id)
 
 
 def test_every_cfn_lint_suppression_is_justified_in_a_comment() -> None:

@@ -1,24 +1,26 @@
-"""Calling the call-lifecycle routes through the Lambda handler, with the API Gateway events in
-events/ (room_close.json, visitor_register.json, visitor_get.json, visitor_delete.json)."""
+"""Calling the Lambda handler as API Gateway would, one method per route, with the events in
+events/ (voip_room_create.json, room_close.json, visitor_register.json, visitor_get.json,
+visitor_delete.json); and what the routes answer, written as Rocket.Chat writes it."""
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from voip_core.services import Services
+from voip_local.functions import LambdaContext
 
 from tests.conftest import load_event
-from tests.unit.conftest import Api
+from tests.expected import compact
 
 Answer = tuple[int, dict[str, str], str]
-
-
-def compact(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+Query = str | dict[str, str] | list[tuple[str, str]]
+_CREDENTIALS = ("x-user-id", "x-auth-token")
 
 
 def body_bytes(body: Any) -> bytes:
@@ -30,15 +32,35 @@ def body_bytes(body: Any) -> bytes:
     return compact(body).encode("utf-8")
 
 
-@dataclass
-class Calls:
-    """With `rotate_ips`, each call without an explicit source IP comes from a new address, so
-    tests that make many requests stay under the public routes' per-IP limits."""
+def _credentials(user_id: str | None, token: str | None) -> dict[str, str]:
+    sent = {}
+    if user_id is not None:
+        sent["x-user-id"] = user_id
+    if token is not None:
+        sent["x-auth-token"] = token
+    return sent
 
-    api: Api
+
+@dataclass
+class Api:
+    """The handler, called with an event from events/ for each route. A call without an explicit
+    source IP comes from `source_ip`; with `rotate_ips`, from a new address each time, so tests
+    that make many requests stay under the public routes' per-IP limits."""
+
+    module: ModuleType
     source_ip: str = "203.0.113.10"
     rotate_ips: bool = False
     _sent: int = 0
+
+    def rotating_ips(self) -> Api:
+        return dataclasses.replace(self, rotate_ips=True)
+
+    def from_ip(self, source_ip: str) -> Api:
+        return dataclasses.replace(self, source_ip=source_ip)
+
+    def invoke(self, event: dict[str, Any]) -> Answer:
+        response = self.module.lambda_handler(event, LambdaContext())
+        return response["statusCode"], response["headers"], response["body"]
 
     def _next_ip(self) -> str:
         if not self.rotate_ips:
@@ -46,19 +68,17 @@ class Calls:
         self._sent += 1
         return f"10.{self._sent // 65536 % 256}.{self._sent // 256 % 256}.{self._sent % 256}"
 
-    def _send(
+    def _event(
         self,
         event_name: str,
+        headers: dict[str, str],
+        source_ip: str | None,
         body: Any = None,
-        headers: dict[str, str] | None = None,
-        source_ip: str | None = None,
         as_base64: bool = False,
     ) -> dict[str, Any]:
         event = load_event(event_name)
-        event_headers = {
-            k: v for k, v in event["headers"].items() if k not in ("x-user-id", "x-auth-token")
-        }
-        event_headers.update(headers or {})
+        event_headers = {k: v for k, v in event["headers"].items() if k not in _CREDENTIALS}
+        event_headers.update(headers)
         event["headers"] = event_headers
         event["requestContext"]["http"]["sourceIp"] = source_ip or self._next_ip()
         event.pop("body", None)
@@ -71,6 +91,22 @@ class Calls:
                 event["body"] = raw.decode("utf-8")
         return event
 
+    def call(
+        self,
+        query: Query = "",
+        user_id: str | None = None,
+        token: str | None = None,
+        source_ip: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Answer:
+        """`GET /api/v1/voip/room`; `headers` may override the credentials."""
+        sent = _credentials(user_id, token)
+        sent.update(headers or {})
+        event = self._event("voip_room_create.json", sent, source_ip)
+        event["rawQueryString"] = query if isinstance(query, str) else urlencode(query)
+        event.pop("queryStringParameters", None)
+        return self.invoke(event)
+
     def close(
         self,
         body: Any,
@@ -81,13 +117,10 @@ class Calls:
         as_base64: bool = False,
         headers: dict[str, str] | None = None,
     ) -> Answer:
-        auth = dict(headers or {})
-        if user_id is not None:
-            auth["x-user-id"] = user_id
-        if token is not None:
-            auth["x-auth-token"] = token
-        event = self._send("room_close.json", body, auth, source_ip, as_base64)
-        return self.api.invoke(event)
+        """`POST /api/v1/voip/room.close`; the credentials override `headers`."""
+        sent = dict(headers or {})
+        sent.update(_credentials(user_id, token))
+        return self.invoke(self._event("room_close.json", sent, source_ip, body, as_base64))
 
     def register(
         self,
@@ -97,8 +130,9 @@ class Calls:
         as_base64: bool = False,
         headers: dict[str, str] | None = None,
     ) -> Answer:
-        event = self._send("visitor_register.json", body, headers, source_ip, as_base64)
-        return self.api.invoke(event)
+        """`POST /api/v1/livechat/visitor`."""
+        event = self._event("visitor_register.json", headers or {}, source_ip, body, as_base64)
+        return self.invoke(event)
 
     def _by_token(
         self,
@@ -107,21 +141,23 @@ class Calls:
         source_ip: str | None,
         headers: dict[str, str] | None,
     ) -> Answer:
-        event = self._send(event_name, headers=headers, source_ip=source_ip)
+        event = self._event(event_name, headers or {}, source_ip)
         path = "/api/v1/livechat/visitor/" + quote(token, safe="")
         event["rawPath"] = path
         event["requestContext"]["http"]["path"] = path
         event["pathParameters"] = {"token": token}
-        return self.api.invoke(event)
+        return self.invoke(event)
 
     def get(
         self, token: str, *, source_ip: str | None = None, headers: dict[str, str] | None = None
     ) -> Answer:
+        """`GET /api/v1/livechat/visitor/{token}`."""
         return self._by_token("visitor_get.json", token, source_ip, headers)
 
     def delete(
         self, token: str, *, source_ip: str | None = None, headers: dict[str, str] | None = None
     ) -> Answer:
+        """`DELETE /api/v1/livechat/visitor/{token}`."""
         return self._by_token("visitor_delete.json", token, source_ip, headers)
 
 

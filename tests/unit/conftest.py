@@ -13,23 +13,22 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
-from urllib.parse import urlencode
 
 import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from voip_admin import provisioning
+from voip_admin.template import create_tables, load_template
 from voip_core.accounts import Accounts
 from voip_core.observability import logger as service_logger
 from voip_core.services import Services
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
 from voip_core.visitors import new_visitor_document
-from voip_local.functions import LambdaContext
-from voip_local.template import create_tables, load_template
 
-from tests.conftest import ROOT, load_event
+from tests.conftest import ROOT
+from tests.unit.calls import Api
 from tests.unit.cli_runner import Cli
 
 # 2024-05-01T12:00:00.000Z: windows of 60 s start exactly here.
@@ -158,51 +157,11 @@ def actors(services: Services, clock: FakeClock) -> Actors:
     return Actors(services, clock)
 
 
-@dataclass
-class Api:
-    """Calls the Lambda handler with an API Gateway event from events/."""
-
-    module: ModuleType
-
-    def call(
-        self,
-        query: str | dict[str, str] | list[tuple[str, str]] = "",
-        user_id: str | None = None,
-        token: str | None = None,
-        source_ip: str = "203.0.113.10",
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, dict[str, str], str]:
-        event = load_event("voip_room_create.json")
-        raw = query if isinstance(query, str) else urlencode(query)
-        event["rawQueryString"] = raw
-        event.pop("queryStringParameters", None)
-        event_headers = {
-            k: v for k, v in event["headers"].items() if k not in ("x-user-id", "x-auth-token")
-        }
-        if user_id is not None:
-            event_headers["x-user-id"] = user_id
-        if token is not None:
-            event_headers["x-auth-token"] = token
-        event_headers.update(headers or {})
-        event["headers"] = event_headers
-        event["requestContext"]["http"]["sourceIp"] = source_ip
-        return self.invoke(event)
-
-    def invoke(self, event: dict[str, Any]) -> tuple[int, dict[str, str], str]:
-        response = self.module.lambda_handler(event, LambdaContext())
-        return response["statusCode"], response["headers"], response["body"]
-
-
 @pytest.fixture
 def api(services: Services, monkeypatch: pytest.MonkeyPatch) -> Api:
     module = _load_app()
     monkeypatch.setattr(module, "services", services)
     return Api(module)
-
-
-def js_stringify(value: Any) -> str:
-    """A body as Rocket.Chat writes it (JSON.stringify): compact, keys in order, non-ASCII as is."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def scan_tables(client: Any) -> dict[str, list[str]]:

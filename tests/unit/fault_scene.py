@@ -16,7 +16,7 @@ from voip_core.store.rooms import RoomStore
 from voip_core.store.users import UserStore
 from voip_core.store.visitors import VisitorStore
 
-from tests.unit.conftest import Api
+from tests.unit.calls import Api
 
 VISITOR = "visitor-1"
 

@@ -18,8 +18,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import load_event
+from tests.expected import compact
 from tests.summary import report_line
-from tests.unit.conftest import Actors, Api
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors
 
 VISITOR = "visitor-1"
 KB8 = 8 * 1024
@@ -37,7 +39,7 @@ TIMINGS: list[tuple[float, str]] = []
 def invalid_params(*lines: str) -> str:
     error = "\n ".join([*lines, ONE_OF]) + " [invalid-params]"
     body = {"success": False, "error": error, "errorType": "invalid-params"}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return compact(body)
 
 
 @pytest.fixture(scope="module", autouse=True)

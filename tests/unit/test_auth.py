@@ -10,7 +10,8 @@ import pytest
 from voip_core.accounts import Accounts
 from voip_core.services import Services
 
-from tests.unit.conftest import Actors, Api, FakeClock
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, FakeClock
 
 UNAUTHORIZED = '{"status":"error","message":"You must be logged in to do this."}'
 VISITOR = "visitor-auth-1"

@@ -12,8 +12,9 @@ import pytest
 from voip_core.settings import DEFAULT_MAX_REQUEST_BODY_BYTES
 
 from tests.conftest import load_event
-from tests.unit.calls import Calls, compact, rate_headers
-from tests.unit.conftest import Actors, Api, Configure
+from tests.expected import compact
+from tests.unit.calls import Api, rate_headers
+from tests.unit.conftest import Actors, Configure
 
 LIMIT = DEFAULT_MAX_REQUEST_BODY_BYTES
 TOO_LARGE = compact(
@@ -27,9 +28,9 @@ PUBLIC = {"VISITOR_API_REQUIRES_AUTH": "false"}
 
 
 @pytest.fixture
-def calls(api: Api, configure: Configure) -> Calls:
+def calls(api: Api, configure: Configure) -> Api:
     configure(PUBLIC)
-    return Calls(api)
+    return api
 
 
 def registration_of_size(size: int, filler: str = "x") -> bytes:
@@ -67,7 +68,7 @@ EVENTS = [
 @pytest.mark.parametrize("name", EVENTS)
 @pytest.mark.parametrize("as_base64", [False, True])
 def test_a_body_over_the_limit_is_413_on_every_route_with_no_datastore_call(
-    calls: Calls,
+    calls: Api,
     api: Api,
     dynamodb_calls: list[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -86,7 +87,7 @@ def test_a_body_over_the_limit_is_413_on_every_route_with_no_datastore_call(
 
 
 def test_413_comes_before_authentication_and_the_rate_limit(
-    calls: Calls, actors: Actors, configure: Configure
+    calls: Api, actors: Actors, configure: Configure
 ) -> None:
     too_big = b"x" * (LIMIT + 1)
     assert calls.close(too_big)[::2] == (413, TOO_LARGE)  # no credentials: not 401
@@ -96,7 +97,7 @@ def test_413_comes_before_authentication_and_the_rate_limit(
     assert calls.register({"visitor": {"token": "t-2"}})[0] == 429
 
 
-def test_a_413_uses_no_quota(calls: Calls, configure: Configure) -> None:
+def test_a_413_uses_no_quota(calls: Api, configure: Configure) -> None:
     configure({**PUBLIC, "RATE_LIMIT_VISITOR_REGISTER_REQUESTS": "1"})
     for _ in range(3):
         assert calls.register(b"x" * (LIMIT + 1))[0] == 413
@@ -105,7 +106,7 @@ def test_a_413_uses_no_quota(calls: Calls, configure: Configure) -> None:
 
 @pytest.mark.parametrize("as_base64", [False, True])
 @pytest.mark.parametrize("filler", ["x", "\u00e9", "\u20ac"])
-def test_a_body_of_exactly_the_limit_is_read(calls: Calls, as_base64: bool, filler: str) -> None:
+def test_a_body_of_exactly_the_limit_is_read(calls: Api, as_base64: bool, filler: str) -> None:
     status, _, body = calls.register(registration_of_size(LIMIT, filler), as_base64=as_base64)
     assert status == 200, body[:200]
     assert json.loads(body)["visitor"]["token"] == "t-size"
@@ -113,18 +114,18 @@ def test_a_body_of_exactly_the_limit_is_read(calls: Calls, as_base64: bool, fill
 
 @pytest.mark.parametrize("as_base64", [False, True])
 @pytest.mark.parametrize("filler", ["x", "\u00e9", "\u20ac"])
-def test_one_byte_more_is_413(calls: Calls, as_base64: bool, filler: str) -> None:
+def test_one_byte_more_is_413(calls: Api, as_base64: bool, filler: str) -> None:
     raw = registration_of_size(LIMIT + 1, filler)
     assert calls.register(raw, as_base64=as_base64)[::2] == (413, TOO_LARGE)
 
 
 @pytest.mark.parametrize("size", [LIMIT - 2, LIMIT - 1, LIMIT, LIMIT + 1, LIMIT + 2])
-def test_base64_counts_decoded_bytes_whatever_the_padding(calls: Calls, size: int) -> None:
+def test_base64_counts_decoded_bytes_whatever_the_padding(calls: Api, size: int) -> None:
     status = calls.register(registration_of_size(size), as_base64=True)[0]
     assert status == (200 if size <= LIMIT else 413)
 
 
-def test_the_limit_is_a_setting(calls: Calls, configure: Configure, actors: Actors) -> None:
+def test_the_limit_is_a_setting(calls: Api, configure: Configure, actors: Actors) -> None:
     configure({**PUBLIC, "MAX_REQUEST_BODY_BYTES": "100"})
     assert calls.register(registration_of_size(100))[0] == 200
     assert calls.register(registration_of_size(101))[::2] == (413, TOO_LARGE)
@@ -132,7 +133,7 @@ def test_the_limit_is_a_setting(calls: Calls, configure: Configure, actors: Acto
     assert calls.close(b" " * 101, *agent)[::2] == (413, TOO_LARGE)
 
 
-def test_an_empty_or_absent_body_is_not_refused(calls: Calls, actors: Actors) -> None:
+def test_an_empty_or_absent_body_is_not_refused(calls: Api, actors: Actors) -> None:
     agent = actors.user("kim.jane")
     assert calls.close(b"", *agent)[0] == 400  # {}: ajv's required rid
     assert calls.close(None, *agent)[0] == 400

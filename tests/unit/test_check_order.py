@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.conftest import Actors, Api
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors
 
 UNAUTHORIZED = '{"status":"error","message":"You must be logged in to do this."}'
 FORBIDDEN = (

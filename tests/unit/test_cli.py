@@ -4,6 +4,7 @@ line on stderr, exit 2, nothing written)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -14,22 +15,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import voip_admin
 from botocore.exceptions import ClientError, EndpointConnectionError
 from voip_admin.connection import Failure, diagnose
 from voip_admin.provisioning import Datastore
 from voip_core.services import Services
 from voip_core.store.dynamo import make_client
 
-from tests.unit.calls import Calls
+from tests.unit.calls import Api
 from tests.unit.cli_runner import Cli
-from tests.unit.conftest import (
-    PUBLIC_VISITOR_API,
-    Actors,
-    Api,
-    Configure,
-    FakeClock,
-    scan_tables,
-)
+from tests.unit.conftest import PUBLIC_VISITOR_API, Actors, Configure, FakeClock, scan_tables
 
 ID_PATTERN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$")
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -344,7 +339,7 @@ def test_create_visitor_applies_the_routes_rules(
     argv = [f"--{key}={value}" for key, value in visitor.items()]
     code, out, err = cli.run("create-visitor", *argv)
     written = scan_tables(dynamodb) != before
-    registered = Calls(api).register(json.dumps({"visitor": visitor}).encode("ascii"))
+    registered = api.register(json.dumps({"visitor": visitor}).encode("ascii"))
     status, text = registered[0], registered[2]
     assert (code == 0, code) == (status == 200, 0 if status == 200 else 2), (err, text)
     if status == 200:
@@ -418,6 +413,46 @@ def test_close_room_twice_or_unknown_writes_nothing(
 
 def test_create_tables_is_idempotent(cli: Cli) -> None:
     assert cli.ok("create-tables") == {"created": []}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "",
+        "just text",
+        "- a\n- list\n",
+        "Resources: []\n",
+        "Resources:\n  T: text\n",
+        "Resources:\n  T:\n    Type: AWS::DynamoDB::Table\n    Properties: {}\n",
+        "key: [unclosed\n",
+        "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n",
+        "\udcff",
+    ],
+)
+def test_create_tables_refuses_a_file_that_is_no_template(
+    cli: Cli, dynamodb: Any, tmp_path: Path, content: str
+) -> None:
+    path = tmp_path / "template.yaml"
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+    for table in dynamodb.list_tables()["TableNames"]:
+        dynamodb.delete_table(TableName=table)
+    message = cli.refused("create-tables", "--template", str(path))
+    assert message.startswith("voip-admin create-tables: ")
+    assert dynamodb.list_tables()["TableNames"] == []
+
+
+def test_the_cli_does_not_import_the_local_stack() -> None:
+    """create-tables reads template.yaml through voip_admin.template: the local stack imports the
+    CLI, never the other way round."""
+    imported: set[str] = set()
+    for module in Path(voip_admin.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                imported.add(node.module)
+    assert "voip_admin.template" in imported
+    assert sorted(name for name in imported if name.split(".")[0] == "voip_local") == []
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -604,3 +639,24 @@ def test_an_api_gateway_answer_is_named() -> None:
     assert failure.exit_code == 2
     assert failure.message.startswith("http://127.0.0.1:3000 is an HTTP API")
     assert "not DynamoDB" in failure.message
+
+
+@pytest.mark.parametrize("endpoint", ["not-a-url", "ftp//nowhere", " "])
+def test_malformed_endpoint_url_is_bad_input(cli: Cli, dynamodb: Any, endpoint: str) -> None:
+    before = scan_tables(dynamodb)
+    message = cli.refused("--endpoint-url", endpoint, "create-visitor", "--token", "t1")
+    assert message.startswith("voip-admin create-visitor: ")
+    assert scan_tables(dynamodb) == before
+
+
+def test_malformed_endpoint_from_the_environment_is_bad_input(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", "not-a-url")
+    assert cli.refused("create-visitor", "--token", "t1").startswith("voip-admin create-visitor: ")
+
+
+def test_malformed_region_is_bad_input(cli: Cli, dynamodb: Any) -> None:
+    before = scan_tables(dynamodb)
+    cli.refused("--region", "no region!", "create-visitor", "--token", "t1")
+    assert scan_tables(dynamodb) == before

@@ -10,8 +10,8 @@ import json
 from voip_core.accounts import Accounts
 from voip_core.services import Services
 
-from tests.unit.calls import Calls, open_room
-from tests.unit.conftest import Actors, Api
+from tests.unit.calls import Api, open_room
+from tests.unit.conftest import Actors
 
 
 def test_a_deactivated_agent_is_locked_out_and_their_open_call_goes_on(
@@ -27,7 +27,7 @@ def test_a_deactivated_agent_is_locked_out_and_their_open_call_goes_on(
     # Every token of theirs is gone: 401 on every authenticated route.
     query = {"token": "vt-caller", "agentId": agent[0]}
     assert api.call(query, *agent, source_ip="192.0.2.1")[0] == 401
-    assert Calls(api).close({"rid": room["_id"], "token": "vt-caller"}, *agent)[0] == 401
+    assert api.close({"rid": room["_id"], "token": "vt-caller"}, *agent)[0] == 401
     # The caller's next request, by any other agent's integration: the same open room, still
     # served by the deactivated agent.
     status, _, body = api.call({"token": "vt-caller", "agentId": colleague[0]}, *colleague)
@@ -35,7 +35,7 @@ def test_a_deactivated_agent_is_locked_out_and_their_open_call_goes_on(
     assert (status, answer["newRoom"], answer["room"]["_id"]) == (200, False, room["_id"])
     assert answer["room"]["servedBy"]["_id"] == agent[0]
     # It closes as usual.
-    closed = Calls(api).close({"rid": room["_id"], "token": "vt-caller"}, *colleague)
+    closed = api.close({"rid": room["_id"], "token": "vt-caller"}, *colleague)
     assert closed[0] == 200
 
 

@@ -12,8 +12,9 @@ from voip_core.jsjson import MAX_STRINGIFY_DEPTH
 from voip_core.rooms import new_call_room
 from voip_core.services import Services
 
-from tests.unit.calls import Calls, business, compact, invalid
-from tests.unit.conftest import PUBLIC_VISITOR_API, START_MS, Actors, Api
+from tests.expected import compact
+from tests.unit.calls import Api, business, invalid
+from tests.unit.conftest import PUBLIC_VISITOR_API, START_MS, Actors
 
 HUGE_INTEGER = "9" * 5000  # a Number to JavaScript (Infinity); over Python's int_max_str_digits
 STACK_OVERFLOW = compact({"success": False, "error": "Converting circular structure to JSON"})
@@ -26,8 +27,8 @@ def base_env() -> Mapping[str, str]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
 def nested_objects(depth: int, inner: str = "1") -> str:
@@ -39,7 +40,7 @@ def nested_arrays(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
-def register_raw(calls: Calls, visitor_members: str) -> tuple[int, str]:
+def register_raw(calls: Api, visitor_members: str) -> tuple[int, str]:
     body = '{"visitor":{"token":"deep-caller",' + visitor_members + "}}"
     status, _, text = calls.register(body.encode())
     return status, text
@@ -50,7 +51,7 @@ def match_error(text: str) -> str:
 
 
 @pytest.mark.parametrize("depth", [400, 1000, MAX_STRINGIFY_DEPTH])
-def test_deep_custom_fields_are_quoted_in_checks_message(calls: Calls, depth: int) -> None:
+def test_deep_custom_fields_are_quoted_in_checks_message(calls: Api, depth: int) -> None:
     """The issue's case (400 levels gave a 500): check()'s message, the value as JSON.stringify
     writes it."""
     value = nested_objects(depth)
@@ -62,7 +63,7 @@ def test_deep_custom_fields_are_quoted_in_checks_message(calls: Calls, depth: in
 
 
 @pytest.mark.parametrize("depth", [MAX_STRINGIFY_DEPTH + 1, 10_000, 30_000])
-def test_custom_fields_too_deep_to_quote_get_ejsons_error(calls: Calls, depth: int) -> None:
+def test_custom_fields_too_deep_to_quote_get_ejsons_error(calls: Api, depth: int) -> None:
     """Past the depth JavaScript's stack takes, Meteor's EJSON.stringify throws "Converting
     circular structure to JSON", which Rocket.Chat answers as a 400."""
     status, text = register_raw(calls, f'"customFields":{{"a":{nested_arrays(depth - 1)}}}')
@@ -71,7 +72,7 @@ def test_custom_fields_too_deep_to_quote_get_ejsons_error(calls: Calls, depth: i
 
 @pytest.mark.parametrize("depth", [1000, 30_000])
 def test_deep_values_check_does_not_look_at_are_accepted(
-    calls: Calls, services: Services, depth: int
+    calls: Api, services: Services, depth: int
 ) -> None:
     status, text = register_raw(calls, f'"extra":{nested_arrays(depth)},"name":"Mary"')
     assert status == 200, text[:300]
@@ -80,14 +81,14 @@ def test_deep_values_check_does_not_look_at_are_accepted(
 
 
 @pytest.mark.parametrize("depth", [1000, 30_000])
-def test_deep_values_in_checked_fields_get_checks_message(calls: Calls, depth: int) -> None:
+def test_deep_values_in_checked_fields_get_checks_message(calls: Api, depth: int) -> None:
     status, text = register_raw(calls, f'"name":{nested_arrays(depth)}')
     assert (status, text) == (400, match_error("Expected string, got object in field visitor.name"))
     deep_key = '{"visitor":{"token":"t"},"foo":' + nested_arrays(depth) + "}"
     assert calls.register(deep_key.encode())[::2] == (400, match_error("Unknown key in field foo"))
 
 
-def test_a_huge_integer_is_a_number_not_a_parse_error(calls: Calls) -> None:
+def test_a_huge_integer_is_a_number_not_a_parse_error(calls: Api) -> None:
     status, text = register_raw(calls, f'"name":{HUGE_INTEGER}')
     assert (status, text) == (400, match_error("Expected string, got number in field visitor.name"))
     # JSON.stringify(Infinity) is "null"
@@ -105,7 +106,7 @@ def test_a_huge_integer_is_a_number_not_a_parse_error(calls: Calls) -> None:
     assert status == 200, text
 
 
-def test_a_number_quoted_in_a_message_is_written_as_javascript_writes_it(calls: Calls) -> None:
+def test_a_number_quoted_in_a_message_is_written_as_javascript_writes_it(calls: Api) -> None:
     status, text = register_raw(calls, f'"customFields":{{"a":[-{HUGE_INTEGER},0.5,1e21,1E2]}}')
     expected = 'Expected array, got {"a":[null,0.5,1e+21,100]} in field visitor.customFields'
     assert (status, text) == (400, match_error(expected))
@@ -122,14 +123,14 @@ def agent(actors: Actors) -> tuple[str, str]:
     return actors.user("kim.jane")
 
 
-def close_raw(calls: Calls, agent: tuple[str, str], body: str) -> tuple[int, str]:
+def close_raw(calls: Api, agent: tuple[str, str], body: str) -> tuple[int, str]:
     status, _, text = calls.close(body.encode(), *agent)
     return status, text
 
 
 @pytest.mark.parametrize("depth", [1000, 30_000])
 def test_room_close_deep_values_get_ajvs_message(
-    calls: Calls, agent: tuple[str, str], depth: int
+    calls: Api, agent: tuple[str, str], depth: int
 ) -> None:
     deep = nested_arrays(depth)
     assert close_raw(calls, agent, f'{{"rid":{deep},"token":"t"}}') == (
@@ -152,7 +153,7 @@ def put_room(services: Services, agent_id: str, rid: str) -> None:
 
 
 def test_room_close_reads_deep_options_it_allows(
-    calls: Calls, agent: tuple[str, str], services: Services
+    calls: Api, agent: tuple[str, str], services: Services
 ) -> None:
     put_room(services, agent[0], "RoomDeepOptions1")
     options = f'{{"x":{nested_arrays(30_000)}}}'
@@ -164,7 +165,7 @@ def test_room_close_reads_deep_options_it_allows(
 
 
 def test_room_close_coerces_a_huge_integer_as_javascript_does(
-    calls: Calls, agent: tuple[str, str], services: Services
+    calls: Api, agent: tuple[str, str], services: Services
 ) -> None:
     """`String(Infinity)`: the rid is "Infinity"."""
     body = f'{{"rid":{HUGE_INTEGER},"token":"{VISITOR}"}}'

@@ -16,7 +16,8 @@ from voip_core.visitor_check import Registration
 from voip_core.visitor_service import VisitorService
 
 from tests.unit import fault_injection as faults
-from tests.unit.conftest import Actors, Api, FakeClock, scan_tables
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, FakeClock, scan_tables
 from tests.unit.fault_scene import VISITOR, Scene
 
 ERASED = ("Mary Jones", "mary.j", "+15550100")

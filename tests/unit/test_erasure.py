@@ -20,9 +20,10 @@ from voip_core.store.dynamo import make_client
 from voip_core.store.snapshot import SnapshotKeys
 from voip_core.store.visitor_erasure import ERASE_CALLS_WITHIN_SECONDS, Deadline, VisitorErasure
 
+from tests.expected import compact
 from tests.unit import fault_injection as faults
-from tests.unit.calls import Calls, compact, open_room
-from tests.unit.conftest import Actors, Api, scan_tables
+from tests.unit.calls import Api, open_room
+from tests.unit.conftest import Actors, scan_tables
 
 TOKEN = "t-mary"
 PERSONAL = ("Mary Jones", "+15550100", "mary@example.com", "mary.j")
@@ -58,8 +59,8 @@ def wire(dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> faults.WireFaults:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api)
+def calls(api: Api) -> Api:
+    return api
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ def agent(actors: Actors) -> tuple[str, str]:
     return actors.user("kim.jane")
 
 
-def register_mary(calls: Calls) -> dict[str, Any]:
+def register_mary(calls: Api) -> dict[str, Any]:
     visitor = {
         "token": TOKEN,
         "name": PERSONAL[0],
@@ -81,7 +82,7 @@ def register_mary(calls: Calls) -> dict[str, Any]:
     return registered
 
 
-def history(api: Api, calls: Calls, agent: tuple[str, str], rooms: int) -> list[str]:
+def history(api: Api, calls: Api, agent: tuple[str, str], rooms: int) -> list[str]:
     """`rooms` calls of the visitor, each opened and closed through the API."""
     room_ids = []
     for _ in range(rooms):
@@ -105,7 +106,7 @@ def stored(dynamodb: Any, services: Services) -> dict[str, list[str]]:
 
 def test_rooms_created_and_closed_within_the_index_lag_are_erased(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     dynamodb: Any,
@@ -122,7 +123,7 @@ def test_rooms_created_and_closed_within_the_index_lag_are_erased(
 
 def test_a_refused_erasure_of_a_long_history_changes_nothing(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     dynamodb: Any,
@@ -160,7 +161,7 @@ def test_a_refused_erasure_of_a_long_history_changes_nothing(
 @pytest.fixture
 def interrupted(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     wire: faults.WireFaults,
@@ -184,7 +185,7 @@ def interrupted(
 
 def test_an_interrupted_erasure_hides_the_caller_and_the_next_delete_finishes_it(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     dynamodb: Any,
@@ -206,7 +207,7 @@ def test_an_interrupted_erasure_hides_the_caller_and_the_next_delete_finishes_it
 
 
 def test_a_registration_of_the_token_finishes_an_interrupted_erasure(
-    calls: Calls,
+    calls: Api,
     services: Services,
     dynamodb: Any,
     interrupted: tuple[dict[str, Any], list[str]],
@@ -224,7 +225,7 @@ def test_a_registration_of_the_token_finishes_an_interrupted_erasure(
 
 def test_a_history_longer_than_one_request_allows_is_erased_by_the_next_deletes(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     dynamodb: Any,
@@ -252,7 +253,7 @@ def test_a_history_longer_than_one_request_allows_is_erased_by_the_next_deletes(
 
 def test_round_trips_of_an_erasure(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     wire: faults.WireFaults,

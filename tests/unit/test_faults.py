@@ -21,7 +21,8 @@ from voip_core.services import Services
 
 from tests.summary import report_line
 from tests.unit import fault_injection as faults
-from tests.unit.conftest import Actors, Api
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors
 from tests.unit.fault_scene import VISITOR, Scene, assert_created, assert_nothing_written, scan
 
 UNAVAILABLE = '{"success":false,"error":"Service unavailable, try again"}'

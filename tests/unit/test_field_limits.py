@@ -12,9 +12,10 @@ import pytest
 from voip_core.services import Services
 from voip_core.settings import MOST_REQUEST_BODY_BYTES, Settings
 
-from tests.unit.calls import Calls, compact, open_room
+from tests.expected import compact
+from tests.unit.calls import Api, open_room
 from tests.unit.cli_runner import Cli
-from tests.unit.conftest import Actors, Api, scan_tables
+from tests.unit.conftest import Actors, scan_tables
 
 LIMIT = 1024  # the documented limit, in JavaScript characters (UTF-16 code units)
 BOUNDED = ("name", "department", "phone", "username")
@@ -57,8 +58,8 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
 @pytest.fixture
@@ -74,7 +75,7 @@ def stored_tables(dynamodb: Any, services: Services) -> dict[str, list[str]]:
 
 
 def test_a_95000_character_username_is_refused_and_nothing_is_stored(
-    calls: Calls, dynamodb: Any, services: Services
+    calls: Api, dynamodb: Any, services: Services
 ) -> None:
     before = stored_tables(dynamodb, services)
     status, _, text = calls.register({"visitor": {"token": "t-long", "username": "u" * 95_000}})
@@ -83,7 +84,7 @@ def test_a_95000_character_username_is_refused_and_nothing_is_stored(
 
 
 @pytest.mark.parametrize("field", BOUNDED)
-def test_each_copied_field_is_bounded_in_javascript_characters(calls: Calls, field: str) -> None:
+def test_each_copied_field_is_bounded_in_javascript_characters(calls: Api, field: str) -> None:
     status, _, text = calls.register({"visitor": {"token": "t-at", field: ASTRAL * 512}})
     assert status == 200, text
     assert json.loads(text)["visitor"]["token"] == "t-at"
@@ -91,7 +92,7 @@ def test_each_copied_field_is_bounded_in_javascript_characters(calls: Calls, fie
     assert over[::2] == (400, too_long(field))
 
 
-def test_rocket_chats_own_refusals_come_first(calls: Calls) -> None:
+def test_rocket_chats_own_refusals_come_first(calls: Api) -> None:
     long_name = "x" * (LIMIT + 1)
     blank = calls.register({"visitor": {"token": " ", "name": long_name}})
     assert json.loads(blank[2])["errorType"] == "error-invalid-token"
@@ -103,7 +104,7 @@ def test_rocket_chats_own_refusals_come_first(calls: Calls) -> None:
 
 @pytest.mark.parametrize("with_name", [True, False], ids=["name", "no-name"])
 def test_a_room_of_a_visitor_at_every_limit_closes_and_the_visitor_is_erased(
-    api: Api, calls: Calls, agent: tuple[str, str], services: Services, with_name: bool
+    api: Api, calls: Api, agent: tuple[str, str], services: Services, with_name: bool
 ) -> None:
     """The largest room registration allows: every copied field at its limit in the characters
     JSON makes longest, and a token of the longest a key allows (2048 bytes)."""
@@ -120,7 +121,7 @@ def test_a_room_of_a_visitor_at_every_limit_closes_and_the_visitor_is_erased(
 
 def test_a_visitor_stored_before_the_bounds_gets_no_room_it_could_not_close(
     api: Api,
-    calls: Calls,
+    calls: Api,
     actors: Actors,
     agent: tuple[str, str],
     dynamodb: Any,
@@ -147,7 +148,7 @@ def test_voip_admin_applies_the_same_bounds(cli: Cli, dynamodb: Any, field: str)
     assert scan_tables(dynamodb) == before
 
 
-def test_voip_admin_takes_the_tokens_the_route_takes(cli: Cli, calls: Calls) -> None:
+def test_voip_admin_takes_the_tokens_the_route_takes(cli: Cli, calls: Api) -> None:
     longest = "t" * 2048  # the longest a DynamoDB key allows
     assert cli.ok("create-visitor", "--token", longest)["token"] == longest
     message = cli.refused("create-visitor", "--token", longest + "t")

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 from voip_core.services import Services
 
-from tests.unit.conftest import Actors, Api, js_stringify
+from tests.expected import compact
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors
 
 INVALID_TOKEN = '{"success":false,"error":"invalid-token"}'
 INVALID_ROOM = '{"success":false,"error":"invalid-room"}'
@@ -96,7 +98,7 @@ def test_own_open_room_by_id(api: Api, agent: tuple[str, str]) -> None:
     room = create(api, agent)
     status, _, body = api.call({"token": VISITOR, "rid": room["_id"]}, *agent)
     assert status == 200
-    assert body == js_stringify({"room": room, "newRoom": False, "success": True})
+    assert body == compact({"room": room, "newRoom": False, "success": True})
 
 
 def test_closed_room_is_still_returned_by_id(
@@ -142,7 +144,7 @@ def test_open_room_is_reused_whatever_agent_and_direction_say(
     }
     status, _, body = api.call({"token": VISITOR, **filled}, *agent)
     assert status == 200
-    assert body == js_stringify({"room": room, "newRoom": False, "success": True})
+    assert body == compact({"room": room, "newRoom": False, "success": True})
     assert len(rooms_in_table(dynamodb, services)) == 1
 
 

@@ -1,7 +1,7 @@
 """Integration (personal access) tokens (docs/contract/call-lifecycle.md §4, §5): issued with
 `voip-admin issue-token --name`, stored only as base64(SHA-256), never expiring, authenticating a
-connector's whole call exactly like a login token, listed, revoked, and gone with their user's
-deactivation."""
+connector's whole call exactly like a login token, one name per user even when issues conflict in
+DynamoDB, listed, revoked, and gone with their user's deactivation."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from voip_core.models import TokenRecord
 from voip_core.services import Services
 from voip_core.store.tokens import PERSONAL_ACCESS_TOKEN, DuplicateTokenName
 
-from tests.unit.calls import Calls
-from tests.unit.conftest import Api, FakeClock, scan_tables
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, FakeClock, scan_tables
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -56,11 +56,11 @@ def agent(admin: Admin) -> dict[str, Any]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
-def whole_call(api: Api, calls: Calls, user_id: str, token: str, visitor: str) -> int:
+def whole_call(api: Api, calls: Api, user_id: str, token: str, visitor: str) -> int:
     """register → room → close with this token (on every call: the visitor routes require it by
     default); the status of the first refusal, else 200.
     The caller's phone matches the first call's visitor, whose token the answer carries: a
@@ -81,7 +81,7 @@ def whole_call(api: Api, calls: Calls, user_id: str, token: str, visitor: str) -
 
 
 def test_a_connector_runs_whole_calls_with_an_integration_token(
-    admin: Admin, agent: dict[str, Any], api: Api, calls: Calls, clock: FakeClock
+    admin: Admin, agent: dict[str, Any], api: Api, calls: Api, clock: FakeClock
 ) -> None:
     issued = admin.ok("issue-token", "--user-id", agent["userId"], "--name", "pbx-connector")
     assert list(issued) == ["userId", "authToken", "expiresAt"]
@@ -159,8 +159,69 @@ def test_duplicate_name_is_refused_even_when_the_issues_race(
     assert hash_token("y" * 43) not in tokens_table
 
 
+# The duplicate-name rule when DynamoDB cancels the issue's transaction for a conflict
+# (TransactionConflict) rather than a failed condition.
+
+
+def _record(user_id: str, secret: str, name: str) -> TokenRecord:
+    return TokenRecord(
+        hash_token(secret),
+        user_id,
+        "2024-05-01T12:00:00.000Z",
+        kind=PERSONAL_ACCESS_TOKEN,
+        name=name,
+        last_token_part=secret[-6:],
+    )
+
+
+def _conflict_once(services: Services, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The next TransactWriteItems is cancelled as DynamoDB cancels one that overlaps another
+    transaction on the same item; later ones go through."""
+    client = services.tokens.client
+    real = client.transact_write_items
+    calls: list[int] = []
+
+    def transact(**kwargs: Any) -> Any:
+        calls.append(len(kwargs["TransactItems"]))
+        if len(calls) == 1:
+            raise client.exceptions.TransactionCanceledException(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
+                    "CancellationReasons": [{"Code": "None"}, {"Code": "TransactionConflict"}],
+                },
+                "TransactWriteItems",
+            )
+        return real(**kwargs)
+
+    monkeypatch.setattr(client, "transact_write_items", transact)
+    return calls
+
+
+def test_a_conflicting_issue_of_a_taken_name_is_still_a_duplicate(
+    services: Services, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id, _ = actors.user("connector.bot")
+    services.tokens.put(_record(user_id, "x" * 43, "pbx"))
+    attempts = _conflict_once(services, monkeypatch)
+    with pytest.raises(DuplicateTokenName):
+        services.tokens.put(_record(user_id, "y" * 43, "pbx"))
+    assert len(attempts) == 2
+    names = [r.name for r in services.tokens.list_for_user(user_id)]
+    assert names.count("pbx") == 1
+
+
+def test_a_conflicting_issue_of_a_free_name_succeeds(
+    services: Services, actors: Actors, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id, _ = actors.user("connector.bot")
+    attempts = _conflict_once(services, monkeypatch)
+    services.tokens.put(_record(user_id, "z" * 43, "pbx"))
+    assert len(attempts) == 2
+    assert [r.name for r in services.tokens.list_for_user(user_id) if r.name] == ["pbx"]
+
+
 def test_revoke_is_immediate_and_frees_the_name(
-    admin: Admin, agent: dict[str, Any], api: Api, calls: Calls, services: Services
+    admin: Admin, agent: dict[str, Any], api: Api, calls: Api, services: Services
 ) -> None:
     issued = admin.ok("issue-token", "--user-id", agent["userId"], "--name", "pbx")
     assert whole_call(api, calls, agent["userId"], issued["authToken"], "call-1") == 200
@@ -178,7 +239,7 @@ def test_revoke_is_immediate_and_frees_the_name(
 
 
 def test_deactivating_the_user_deletes_every_token(
-    admin: Admin, agent: dict[str, Any], api: Api, calls: Calls, services: Services, dynamodb: Any
+    admin: Admin, agent: dict[str, Any], api: Api, calls: Api, services: Services, dynamodb: Any
 ) -> None:
     pat = admin.ok("issue-token", "--user-id", agent["userId"], "--name", "pbx")
     admin.ok("issue-token", "--user-id", agent["userId"], "--name", "backup")
@@ -219,7 +280,7 @@ def test_unknown_user_is_refused(admin: Admin, services: Services, dynamodb: Any
 
 
 def test_revoke_right_after_issue_does_not_wait_for_the_users_index(
-    admin: Admin, agent: dict[str, Any], monkeypatch: pytest.MonkeyPatch, api: Api, calls: Calls
+    admin: Admin, agent: dict[str, Any], monkeypatch: pytest.MonkeyPatch, api: Api, calls: Api
 ) -> None:
     """DynamoDB's index by user is eventually consistent: a token issued a moment ago may not show
     there yet. Revoking reads the name's guard item instead, consistently."""

@@ -5,10 +5,10 @@ the banner says which apply. A deployment is not concerned: only the local stack
 from __future__ import annotations
 
 import pytest
+from voip_admin.template import load_template
 from voip_core.settings import Settings
 from voip_local.functions import RATE_LIMITS_ROCKETCHAT, prepare_environment
 from voip_local.seed import rate_limit_line
-from voip_local.template import load_template
 
 ROUTE_LIMITS = (
     "RATE_LIMIT_REQUESTS",

@@ -12,7 +12,8 @@ import pytest
 from voip_core.observability import MAX_LINE_BYTES, logger
 from voip_core.services import Services
 
-from tests.unit.conftest import Actors, Api
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors
 
 VISITOR = "visitor-log-bounds"
 INTERNAL = '{"success":false,"error":"Internal server error"}'

@@ -16,7 +16,8 @@ from botocore.exceptions import ClientError
 from voip_core.services import Services
 
 from tests.conftest import load_event
-from tests.unit.conftest import Actors, Api, Configure
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, Configure
 
 REQUEST_ID = load_event("voip_room_create.json")["requestContext"]["requestId"]
 

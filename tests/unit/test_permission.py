@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.conftest import Actors, Api, Configure
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, Configure
 
 FORBIDDEN = (
     '{"success":false,"error":"User does not have the permissions required for this action'

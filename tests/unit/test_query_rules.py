@@ -12,7 +12,9 @@ import json
 import pytest
 
 from tests.conftest import load_event
-from tests.unit.conftest import Actors, Api, js_stringify
+from tests.expected import compact
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors
 
 REQUIRED_TOKEN = "must have required property 'token'"
 REQUIRED_AGENT = "must have required property 'agentId'"
@@ -26,7 +28,7 @@ INVALID_TOKEN = '{"success":false,"error":"invalid-token"}'
 
 
 def invalid_params(*lines: str) -> str:
-    return js_stringify(
+    return compact(
         {
             "success": False,
             "error": "\n ".join([*lines, ONE_OF]) + " [invalid-params]",

@@ -16,7 +16,9 @@ from voip_core.rooms import new_call_room
 from voip_core.services import Services
 from voip_core.store.snapshot import SnapshotKeys
 
-from tests.unit.conftest import Actors, Api, FakeClock, js_stringify
+from tests.expected import compact
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, FakeClock
 
 VISITOR = "visitor-race-1"
 
@@ -65,7 +67,7 @@ def test_loser_returns_the_winners_room(
     status, _, body = api.call({"token": VISITOR, "agentId": agent[0]}, *agent)
     assert status == 200, body
     assert len(winners) == 1
-    assert body == js_stringify({"room": winners[0], "newRoom": False, "success": True})
+    assert body == compact({"room": winners[0], "newRoom": False, "success": True})
     assert rooms_in_table(dynamodb, services) == [winners[0]]
     visitor = services.visitors.get(VISITOR)
     assert visitor is not None and visitor.open_room == winners[0]

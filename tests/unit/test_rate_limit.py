@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from voip_core.services import Services
 
-from tests.unit.conftest import START_MS, Actors, Api, Configure, FakeClock
+from tests.unit.calls import Api
+from tests.unit.conftest import START_MS, Actors, Configure, FakeClock
 
 VISITOR = "visitor-rl-1"
 WINDOW_END = START_MS + 60_000

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from voip_core import close_body, visitor_check
 
-from tests.unit.calls import Answer, Calls, too_many
-from tests.unit.conftest import Actors, Api, Configure
+from tests.unit.calls import Answer, Api, too_many
+from tests.unit.conftest import Actors, Configure
 
 UNAUTHORIZED = '{"status":"error","message":"You must be logged in to do this."}'
 FORBIDDEN = (
@@ -44,11 +44,11 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, source_ip="198.51.100.7")
+def calls(api: Api) -> Api:
+    return api.from_ip("198.51.100.7")
 
 
-def visitor_requests(calls: Calls, agent: dict[str, str]) -> dict[str, Callable[[], Answer]]:
+def visitor_requests(calls: Api, agent: dict[str, str]) -> dict[str, Callable[[], Answer]]:
     return {
         "register": lambda: calls.register(INVALID_REGISTRATION, headers=agent),
         "get": lambda: calls.get("nobody", headers=agent),
@@ -63,7 +63,7 @@ def use_up(request: Callable[[], Answer]) -> None:
 
 @pytest.mark.parametrize("route", ["register", "get", "delete"])
 def test_public_visitor_route_over_its_limit_only_counts(
-    calls: Calls,
+    calls: Api,
     configure: Configure,
     dynamodb_calls: list[str],
     parsed: list[str],
@@ -82,7 +82,7 @@ def test_public_visitor_route_over_its_limit_only_counts(
 
 @pytest.mark.parametrize("route", ["register", "get", "delete"])
 def test_visitor_route_with_auth_over_its_limit_reads_only_the_credentials(
-    calls: Calls,
+    calls: Api,
     configure: Configure,
     actors: Actors,
     dynamodb_calls: list[str],
@@ -101,7 +101,7 @@ def test_visitor_route_with_auth_over_its_limit_reads_only_the_credentials(
 
 
 def test_room_close_over_its_limit_never_parses_its_body(
-    calls: Calls,
+    calls: Api,
     configure: Configure,
     actors: Actors,
     dynamodb_calls: list[str],
@@ -119,7 +119,7 @@ def test_room_close_over_its_limit_never_parses_its_body(
 
 
 def test_accepted_requests_still_parse_and_read(
-    calls: Calls, configure: Configure, actors: Actors, parsed: list[str]
+    calls: Api, configure: Configure, actors: Actors, parsed: list[str]
 ) -> None:
     configure({**LIMITS, "VISITOR_API_REQUIRES_AUTH": "false"})
     assert calls.register({"visitor": {"token": "t-accepted"}})[0] == 200
@@ -130,7 +130,7 @@ def test_accepted_requests_still_parse_and_read(
 
 @pytest.mark.parametrize("route", ["register", "get", "delete"])
 def test_with_auth_401_and_403_come_first_and_use_no_quota(
-    calls: Calls, configure: Configure, actors: Actors, route: str
+    calls: Api, configure: Configure, actors: Actors, route: str
 ) -> None:
     configure({**LIMITS, "VISITOR_API_REQUIRES_AUTH": "true"})
     agent_id, agent_token = actors.user("kim.jane")

@@ -15,19 +15,14 @@ from voip_core.rooms import new_call_room
 from voip_core.services import Services
 from voip_core.store.rooms import RoomWriteConflict
 
-from tests.unit.calls import (
-    Calls,
-    business,
-    compact,
-    invalid,
-    open_room,
-    rate_headers,
-    stored_room,
-    too_many,
-)
-from tests.unit.conftest import START_MS, Actors, Api, Configure, FakeClock, scan_tables
+from tests.expected import compact
+from tests.unit.calls import Api, business, invalid, open_room, rate_headers, stored_room, too_many
+from tests.unit.cli_runner import Cli
+from tests.unit.conftest import START_MS, Actors, Configure, FakeClock, scan_tables
 
 VISITOR = "visitor-close-1"
+# A lone surrogate: JSON can carry it (as `\ud800`), and a stored visitor name can hold it.
+LONE = "\ud800"
 NOT_LOGGED_IN = '{"status":"error","message":"You must be logged in to do this."}'
 FORBIDDEN = (
     '{"success":false,"error":"User does not have the permissions required for this action '
@@ -36,8 +31,8 @@ FORBIDDEN = (
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api)
+def calls(api: Api) -> Api:
+    return api
 
 
 @pytest.fixture
@@ -49,13 +44,13 @@ def agent(actors: Actors) -> tuple[str, str]:
 # --- order of checks: auth → rate limit → body → permission → handler ---------------------------
 
 
-def test_no_login_beats_a_bad_body(calls: Calls, agent: tuple[str, str]) -> None:
+def test_no_login_beats_a_bad_body(calls: Api, agent: tuple[str, str]) -> None:
     assert calls.close({"foo": 1})[::2] == (401, NOT_LOGGED_IN)
     assert calls.close({"foo": 1}, agent[0], "wrong-token")[::2] == (401, NOT_LOGGED_IN)
     assert calls.close({"foo": 1}, agent[0])[::2] == (401, NOT_LOGGED_IN)
 
 
-def test_bad_body_beats_missing_permission(calls: Calls, actors: Actors) -> None:
+def test_bad_body_beats_missing_permission(calls: Api, actors: Actors) -> None:
     outsider = actors.user("outsider", roles=("user",))
     assert calls.close({"foo": 1}, *outsider)[::2] == (
         400,
@@ -65,7 +60,7 @@ def test_bad_body_beats_missing_permission(calls: Calls, actors: Actors) -> None
 
 
 def test_permission_beats_the_handler(
-    api: Api, calls: Calls, agent: tuple[str, str], actors: Actors
+    api: Api, calls: Api, agent: tuple[str, str], actors: Actors
 ) -> None:
     room = open_room(api, agent, VISITOR)
     admin = actors.user("admin.user", roles=("admin",))
@@ -73,7 +68,7 @@ def test_permission_beats_the_handler(
 
 
 def test_any_holder_of_the_permission_may_close(
-    api: Api, calls: Calls, agent: tuple[str, str], actors: Actors
+    api: Api, calls: Api, agent: tuple[str, str], actors: Actors
 ) -> None:
     room = open_room(api, agent, VISITOR)
     other_agent = actors.user("other.agent")
@@ -82,7 +77,7 @@ def test_any_holder_of_the_permission_may_close(
 
 
 def test_rate_limit_ten_per_window_counted_after_authentication(
-    calls: Calls, agent: tuple[str, str]
+    calls: Api, agent: tuple[str, str]
 ) -> None:
     for _ in range(3):
         assert calls.close({"foo": 1})[0] == 401  # never counted
@@ -103,7 +98,7 @@ def test_rate_limit_ten_per_window_counted_after_authentication(
 
 
 def test_rate_limit_is_separate_from_voip_room(
-    api: Api, calls: Calls, agent: tuple[str, str]
+    api: Api, calls: Api, agent: tuple[str, str]
 ) -> None:
     for _ in range(10):
         calls.close({"foo": 1}, *agent)
@@ -114,7 +109,7 @@ def test_rate_limit_is_separate_from_voip_room(
 
 
 def test_exempt_roles_and_configurable_limit(
-    calls: Calls, configure: Configure, actors: Actors, agent: tuple[str, str]
+    calls: Api, configure: Configure, actors: Actors, agent: tuple[str, str]
 ) -> None:
     configure({"RATE_LIMIT_ROOM_CLOSE_REQUESTS": "2"})
     bot = actors.user("bot.user", roles=("bot", "livechat-agent"))
@@ -130,7 +125,7 @@ def test_exempt_roles_and_configurable_limit(
 # --- the handler's refusals ----------------------------------------------------------------------
 
 
-def test_unknown_visitor_is_invalid_token(api: Api, calls: Calls, agent: tuple[str, str]) -> None:
+def test_unknown_visitor_is_invalid_token(api: Api, calls: Api, agent: tuple[str, str]) -> None:
     room = open_room(api, agent, VISITOR)
     assert calls.close({"rid": room["_id"], "token": "nobody"}, *agent)[::2] == (
         400,
@@ -139,7 +134,7 @@ def test_unknown_visitor_is_invalid_token(api: Api, calls: Calls, agent: tuple[s
 
 
 def test_invalid_room_cases(
-    api: Api, calls: Calls, agent: tuple[str, str], actors: Actors, services: Services
+    api: Api, calls: Api, agent: tuple[str, str], actors: Actors, services: Services
 ) -> None:
     actors.visitor("visitor-close-2", name="Other")
     others_room = open_room(api, agent, "visitor-close-2")
@@ -161,7 +156,7 @@ def test_invalid_room_cases(
     )
 
 
-def test_closing_twice_is_room_closed(api: Api, calls: Calls, agent: tuple[str, str]) -> None:
+def test_closing_twice_is_room_closed(api: Api, calls: Api, agent: tuple[str, str]) -> None:
     room = open_room(api, agent, VISITOR)
     assert calls.close({"rid": room["_id"], "token": VISITOR}, *agent)[0] == 200
     assert calls.close({"rid": room["_id"], "token": VISITOR}, *agent)[::2] == (
@@ -175,7 +170,7 @@ def test_closing_twice_is_room_closed(api: Api, calls: Calls, agent: tuple[str, 
 
 def test_closed_document_and_the_next_call_gets_a_new_room(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     clock: FakeClock,
@@ -212,7 +207,7 @@ def test_closed_document_and_the_next_call_gets_a_new_room(
 
 def test_link_to_another_room_is_kept(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     actors: Actors,
     services: Services,
@@ -238,7 +233,7 @@ def test_link_to_another_room_is_kept(
 
 def test_concurrent_close_one_wins_one_gets_room_closed(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     monkeypatch: pytest.MonkeyPatch,
@@ -263,7 +258,7 @@ def test_concurrent_close_one_wins_one_gets_room_closed(
 
 def test_conflict_while_still_open_retries_then_succeeds(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     monkeypatch: pytest.MonkeyPatch,
@@ -285,7 +280,7 @@ def test_conflict_while_still_open_retries_then_succeeds(
 
 def test_conflicts_that_outlast_the_retries_are_503_and_write_nothing(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     dynamodb: Any,
@@ -332,7 +327,7 @@ def test_close_needs_the_room_still_its_visitors(
 
 def test_cli_close_room_closes_as_user(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     capsys: pytest.CaptureFixture[str],
@@ -351,3 +346,16 @@ def test_cli_close_room_closes_as_user(
         400,
         business("room-closed"),
     )
+
+
+def test_close_room_prints_a_lone_surrogate_as_json_escapes_it(
+    cli: Cli, api: Api, actors: Actors, agent: tuple[str, str]
+) -> None:
+    actors.visitor("odd-name", name=f"a{LONE}b")
+    _, _, body = api.call({"token": "odd-name", "agentId": agent[0]}, *agent)
+    rid = json.loads(body)["room"]["_id"]
+    code, out, err = cli.run("close-room", "--rid", rid)
+    assert (code, err) == (0, "")
+    assert out.count("\n") == 1
+    assert "a\\ud800b" in out
+    assert json.loads(out)["fname"] == f"a{LONE}b"

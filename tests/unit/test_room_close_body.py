@@ -9,15 +9,16 @@ import pytest
 from voip_core.rooms import new_call_room
 from voip_core.services import Services
 
-from tests.unit.calls import Calls, business, compact, invalid, open_room, stored_room
-from tests.unit.conftest import START_MS, Actors, Api
+from tests.expected import compact
+from tests.unit.calls import Api, business, invalid, open_room, stored_room
+from tests.unit.conftest import START_MS, Actors
 
 VISITOR = "visitor-close-body"
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api)
+def calls(api: Api) -> Api:
+    return api
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ BODY_ERRORS = [
 
 @pytest.mark.parametrize(("body", "message"), BODY_ERRORS)
 def test_body_errors(
-    calls: Calls, agent: tuple[str, str], body: dict[str, Any], message: str
+    calls: Api, agent: tuple[str, str], body: dict[str, Any], message: str
 ) -> None:
     status, headers, text = calls.close(body, *agent)
     assert (status, text) == (400, invalid(message))
@@ -74,16 +75,16 @@ def test_body_errors(
     "raw",
     [b"not json", b"[]", b'"x"', b"1", b"null", b"true", b"{", b"NaN", b"  ", b'{"rid":"r",}'],
 )
-def test_not_an_object_is_must_be_object(calls: Calls, agent: tuple[str, str], raw: bytes) -> None:
+def test_not_an_object_is_must_be_object(calls: Api, agent: tuple[str, str], raw: bytes) -> None:
     assert calls.close(raw, *agent)[::2] == (400, invalid("must be object"))
 
 
-def test_empty_body_is_an_empty_object(calls: Calls, agent: tuple[str, str]) -> None:
+def test_empty_body_is_an_empty_object(calls: Api, agent: tuple[str, str]) -> None:
     assert calls.close(b"", *agent)[::2] == (400, invalid("must have required property 'rid'"))
 
 
 def test_body_is_json_whatever_the_content_type_and_base64(
-    api: Api, calls: Calls, agent: tuple[str, str]
+    api: Api, calls: Api, agent: tuple[str, str]
 ) -> None:
     room = open_room(api, agent, VISITOR)
     body = {"rid": room["_id"], "token": VISITOR}
@@ -117,7 +118,7 @@ COERCED = [
 
 @pytest.mark.parametrize("case", COERCED)
 def test_scalars_are_coerced_to_strings(
-    calls: Calls,
+    calls: Api,
     actors: Actors,
     services: Services,
     agent: tuple[str, str],
@@ -131,7 +132,7 @@ def test_scalars_are_coerced_to_strings(
     assert "open" not in stored_room(services, stored_id)
 
 
-def test_null_rid_and_token_become_empty_strings(calls: Calls, agent: tuple[str, str]) -> None:
+def test_null_rid_and_token_become_empty_strings(calls: Api, agent: tuple[str, str]) -> None:
     # "" token finds no visitor: the handler's first refusal, not a validation error.
     assert calls.close({"rid": None, "token": None}, *agent)[::2] == (
         400,
@@ -141,7 +142,7 @@ def test_null_rid_and_token_become_empty_strings(calls: Calls, agent: tuple[str,
 
 @pytest.mark.parametrize("tags", ["", 0, 0.0, False, None])
 def test_tags_coerced_to_null_mean_no_tags(
-    api: Api, calls: Calls, agent: tuple[str, str], services: Services, tags: Any
+    api: Api, calls: Api, agent: tuple[str, str], services: Services, tags: Any
 ) -> None:
     room = open_room(api, agent, VISITOR)
     body = {"rid": room["_id"], "token": VISITOR, "options": {"tags": tags, "comment": None}}
@@ -150,7 +151,7 @@ def test_tags_coerced_to_null_mean_no_tags(
 
 
 def test_tag_items_are_coerced_and_stored(
-    api: Api, calls: Calls, agent: tuple[str, str], services: Services
+    api: Api, calls: Api, agent: tuple[str, str], services: Services
 ) -> None:
     room = open_room(api, agent, VISITOR)
     options = {"comment": 7, "tags": [1, None, "vip", True, 2.50], "extra": {"kept": "out"}}
@@ -159,7 +160,7 @@ def test_tag_items_are_coerced_and_stored(
 
 
 def test_empty_tags_array_adds_no_tags(
-    api: Api, calls: Calls, agent: tuple[str, str], services: Services
+    api: Api, calls: Api, agent: tuple[str, str], services: Services
 ) -> None:
     room = open_room(api, agent, VISITOR)
     body = {"rid": room["_id"], "token": VISITOR, "options": {"tags": []}}

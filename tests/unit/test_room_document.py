@@ -1,5 +1,5 @@
 """The room document a create returns and stores (docs/contract/voip-room.md §6): field by field, in
-order."""
+order, written as JSON.stringify writes it (§8)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ import pytest
 from voip_core.ids import random_id
 from voip_core.services import Services
 
-from tests.expected import ROOM_KEYS
-from tests.unit.conftest import Actors, Api, FakeClock, js_stringify
+from tests.expected import ROOM_KEYS, compact
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, FakeClock
 
 ID_PATTERN = re.compile(r"^[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}$")
 CREATED = "2024-05-01T12:00:01.234Z"
+# A lone surrogate: JSON can carry it (as `\ud800`), and a stored visitor name can hold it.
+LONE = "\ud800"
 
 
 @pytest.fixture
@@ -71,7 +74,7 @@ def test_full_document_byte_for_byte(api: Api, actors: Actors, agent: tuple[str,
         "_updatedAt": CREATED,
     }
     assert list(room) == ROOM_KEYS
-    assert body == js_stringify({"room": expected, "newRoom": True, "success": True})
+    assert body == compact({"room": expected, "newRoom": True, "success": True})
     assert ID_PATTERN.match(room["_id"])
 
 
@@ -190,3 +193,20 @@ def test_room_ids_are_distinct_and_from_the_alphabet(
     ids |= {random_id() for _ in range(2000)}
     assert len(ids) == 2003
     assert all(ID_PATTERN.match(room_id) for room_id in ids)
+
+
+# --- §6/§8: bodies are written as JSON.stringify writes them ------------------------------------
+
+
+def test_lone_surrogate_in_a_room_is_written_as_json_stringify_writes_it(
+    api: Api, actors: Actors, agent: tuple[str, str]
+) -> None:
+    actors.visitor("odd-name", name=f"a{LONE}b")
+    status, _, body = api.call({"token": "odd-name", "agentId": agent[0]}, *agent)
+    assert status == 200
+    body.encode("utf-8")  # a body any transport can send (else: a bare gateway 500)
+    assert '"name":"a\\ud800b","fname":"a\\ud800b"' in body
+    room = json.loads(body)["room"]
+    assert room["fname"] == f"a{LONE}b"
+    status, _, again = api.call({"token": "odd-name", "rid": room["_id"]}, *agent)
+    assert (status, again) == (200, body.replace('"newRoom":true', '"newRoom":false'))

@@ -18,7 +18,8 @@ from voip_core.models import TokenRecord, User
 from voip_core.observability import logger as service_logger
 
 from tests.secret_watch import SecretWatch
-from tests.unit.conftest import Actors, Api
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors
 
 VISITOR = "visitor-1"
 

@@ -19,7 +19,8 @@ from voip_core.errors import ServiceUnavailable
 from voip_core.services import Services
 
 from tests.conftest import load_event
-from tests.unit.conftest import Actors, Api, Configure, scan_tables
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, Configure, scan_tables
 
 BASE_URL = "https://api.example.test"
 STEPS = ["register-visitor", "create-room", "get-room", "close-room", "erase-visitor"]

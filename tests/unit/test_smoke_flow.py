@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 
-from tests.unit.conftest import Actors, Api
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors
 
 
 def test_create_then_reuse_then_get(api: Api, actors: Actors) -> None:

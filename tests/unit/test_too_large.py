@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from voip_core.settings import MOST_REQUEST_BODY_BYTES
 
-from tests.unit.calls import Calls, compact, open_room, stored_room
-from tests.unit.conftest import PUBLIC_VISITOR_API, Actors, Api, Configure, scan_tables
+from tests.expected import compact
+from tests.unit.calls import Api, open_room, stored_room
+from tests.unit.conftest import PUBLIC_VISITOR_API, Actors, Configure, scan_tables
 
 TOO_LARGE = compact(
     {
@@ -36,15 +37,15 @@ def base_env() -> Mapping[str, str]:
 
 
 @pytest.fixture
-def calls(api: Api, configure: Configure) -> Calls:
+def calls(api: Api, configure: Configure) -> Api:
     """Bodies up to the most MAX_REQUEST_BODY_BYTES allows: these are the store's limit, not the
     body limit (tests/unit/test_body_limit.py)."""
     configure({"MAX_REQUEST_BODY_BYTES": str(MOST_REQUEST_BODY_BYTES)})
-    return Calls(api, rotate_ips=True)
+    return api.rotating_ips()
 
 
 def test_registering_a_visitor_too_large_to_store_is_413_and_writes_nothing(
-    calls: Calls, dynamodb: Any
+    calls: Api, dynamodb: Any
 ) -> None:
     before = scan_tables(dynamodb)
     status, _, body = calls.register(
@@ -56,7 +57,7 @@ def test_registering_a_visitor_too_large_to_store_is_413_and_writes_nothing(
     assert after["VisitorsTable"] == before["VisitorsTable"]
 
 
-def test_a_visitor_that_fits_is_registered(calls: Calls) -> None:
+def test_a_visitor_that_fits_is_registered(calls: Api) -> None:
     fields = custom_field("M" * 100_000)
     status, _, body = calls.register({"visitor": {"token": "big-2", "customFields": fields}})
     assert status == 200, body[:200]
@@ -64,7 +65,7 @@ def test_a_visitor_that_fits_is_registered(calls: Calls) -> None:
 
 
 def test_closing_with_tags_too_large_to_store_is_413_and_the_room_stays_open(
-    calls: Calls, api: Api, actors: Actors, dynamodb: Any
+    calls: Api, api: Api, actors: Actors, dynamodb: Any
 ) -> None:
     actors.visitor("visitor-big-tags", name="Mary")
     agent = actors.user("kim.jane")
@@ -76,11 +77,11 @@ def test_closing_with_tags_too_large_to_store_is_413_and_the_room_stays_open(
     assert (status, answer) == (413, TOO_LARGE)
     assert scan_tables(dynamodb)["RoomsTable"] == before["RoomsTable"]
     assert scan_tables(dynamodb)["VisitorsTable"] == before["VisitorsTable"]
-    assert stored_room(calls.api.module.services, room["_id"])["open"] is True
+    assert stored_room(calls.module.services, room["_id"])["open"] is True
 
 
 def test_the_store_limit_holds_under_the_default_body_limit(
-    calls: Calls, api: Api, actors: Actors, dynamodb: Any, configure: Configure
+    calls: Api, api: Api, actors: Actors, dynamodb: Any, configure: Configure
 ) -> None:
     """A 64 KiB body can still make a document too large: each "é" is stored as 6 bytes."""
     configure({})

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from voip_core.services import Services
+from voip_local.functions import LambdaContext
 
 from tests.conftest import load_event
-from tests.unit.conftest import Actors, Api, LambdaContext, scan_tables
+from tests.unit.calls import Api
+from tests.unit.conftest import Actors, scan_tables
 
 TRANSPORT = {
     "Content-Type": "application/json",

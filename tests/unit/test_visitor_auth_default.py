@@ -11,8 +11,8 @@ from collections.abc import Callable
 import pytest
 from voip_core.settings import Settings
 
-from tests.unit.calls import Answer, Calls, too_many
-from tests.unit.conftest import Actors, Api, Configure
+from tests.unit.calls import Answer, Api, too_many
+from tests.unit.conftest import Actors, Configure
 
 UNAUTHORIZED = '{"status":"error","message":"You must be logged in to do this."}'
 FORBIDDEN = (
@@ -23,11 +23,11 @@ ROUTES = ["register", "get", "delete"]
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, source_ip="198.51.100.20")
+def calls(api: Api) -> Api:
+    return api.from_ip("198.51.100.20")
 
 
-def send(calls: Calls, route: str, headers: dict[str, str]) -> Answer:
+def send(calls: Api, route: str, headers: dict[str, str]) -> Answer:
     if route == "register":
         return calls.register(
             {"visitor": {"token": "t-mary", "phone": "+15550001"}}, headers=headers
@@ -53,7 +53,7 @@ def test_the_default_is_on() -> None:
     ],
 )
 def test_without_credentials_every_visitor_route_is_401(
-    calls: Calls, actors: Actors, route: str, headers: dict[str, str]
+    calls: Api, actors: Actors, route: str, headers: dict[str, str]
 ) -> None:
     actors.visitor("t-mary", name="Mary", phone="+15550001")
     status, response_headers, body = send(calls, route, headers)
@@ -62,14 +62,14 @@ def test_without_credentials_every_visitor_route_is_401(
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_a_caller_without_the_permission_is_403(calls: Calls, actors: Actors, route: str) -> None:
+def test_a_caller_without_the_permission_is_403(calls: Api, actors: Actors, route: str) -> None:
     actors.visitor("t-mary", name="Mary", phone="+15550001")
     user_id, token = actors.user("plain.user", roles=("user",))
     status, _, body = send(calls, route, {"X-User-Id": user_id, "X-Auth-Token": token})
     assert (status, body) == (403, FORBIDDEN)
 
 
-def test_the_phone_match_hands_out_nothing_to_a_stranger(calls: Calls, actors: Actors) -> None:
+def test_the_phone_match_hands_out_nothing_to_a_stranger(calls: Api, actors: Actors) -> None:
     """The issue's attack: a new token and the victim's phone used to answer with the victim's
     visitor document, the victim's own token in it."""
     actors.visitor("victims-token", name="Mary", phone="+15550001")
@@ -81,9 +81,7 @@ def test_the_phone_match_hands_out_nothing_to_a_stranger(calls: Calls, actors: A
     assert calls.delete("victims-token")[::2] == (401, UNAUTHORIZED)
 
 
-def test_an_agent_runs_the_visitor_routes_with_its_credentials(
-    calls: Calls, actors: Actors
-) -> None:
+def test_an_agent_runs_the_visitor_routes_with_its_credentials(calls: Api, actors: Actors) -> None:
     user_id, token = actors.user("kim.jane")
     auth = {"X-User-Id": user_id, "X-Auth-Token": token}
     status, headers, text = calls.register(
@@ -97,7 +95,7 @@ def test_an_agent_runs_the_visitor_routes_with_its_credentials(
 
 @pytest.mark.parametrize("route", ROUTES)
 def test_then_the_routes_own_order(
-    calls: Calls, actors: Actors, configure: Configure, route: str
+    calls: Api, actors: Actors, configure: Configure, route: str
 ) -> None:
     """Authenticated, the rate limit comes before the body: an invalid registration over the
     limit is 429; no role is exempt (an admin holding the permission is counted too)."""

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from voip_core.services import Services
 
-from tests.unit.calls import Calls, compact
-from tests.unit.conftest import PUBLIC_VISITOR_API, Api
+from tests.expected import compact
+from tests.unit.calls import Api
+from tests.unit.conftest import PUBLIC_VISITOR_API
 
 HEX_ID = re.compile(r"^[0-9a-f]{24}$")
 
@@ -24,8 +25,8 @@ def base_env() -> Mapping[str, str]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
 def match_error(text: str) -> str:
@@ -118,7 +119,7 @@ CHECK_ERRORS = [
 
 
 @pytest.mark.parametrize(("body", "message"), CHECK_ERRORS)
-def test_check_errors(calls: Calls, dynamodb: Any, body: Any, message: str) -> None:
+def test_check_errors(calls: Api, dynamodb: Any, body: Any, message: str) -> None:
     status, headers, text = calls.register(body)
     assert (status, text) == (400, match_error(message))
     assert headers["Content-Type"] == "application/json"
@@ -136,11 +137,11 @@ def test_check_errors(calls: Calls, dynamodb: Any, body: Any, message: str) -> N
         (b"", "Missing key 'visitor'"),
     ],
 )
-def test_bodies_that_are_not_objects(calls: Calls, dynamodb: Any, raw: bytes, message: str) -> None:
+def test_bodies_that_are_not_objects(calls: Api, dynamodb: Any, raw: bytes, message: str) -> None:
     assert calls.register(raw)[::2] == (400, match_error(message))
 
 
-def test_other_keys_inside_visitor_are_ignored(calls: Calls, services: Services) -> None:
+def test_other_keys_inside_visitor_are_ignored(calls: Api, services: Services) -> None:
     status, _, text = calls.register({"visitor": {"token": "t-extra", "id": "chosen-id", "foo": 1}})
     assert status == 200, text
     visitor = json.loads(text)["visitor"]
@@ -161,7 +162,7 @@ BLANK_TOKEN = compact(
 
 
 @pytest.mark.parametrize("token", ["", " ", "\t\n\r", "\u00a0", "\ufeff", " \u2028\u3000 "])
-def test_blank_token(calls: Calls, dynamodb: Any, token: str) -> None:
+def test_blank_token(calls: Api, dynamodb: Any, token: str) -> None:
     assert calls.register({"visitor": {"token": token}})[::2] == (400, BLANK_TOKEN)
 
 
@@ -188,12 +189,12 @@ def invalid_email(email: str) -> str:
         ("a\n@b\nc@d", "a\n@b\nc@d"),
     ],
 )
-def test_invalid_email(calls: Calls, dynamodb: Any, email: str, shown: str) -> None:
+def test_invalid_email(calls: Api, dynamodb: Any, email: str, shown: str) -> None:
     body = {"visitor": {"token": "t-mail", "email": email}}
     assert calls.register(body)[::2] == (400, invalid_email(shown))
 
 
-def test_order_check_then_blank_token_then_email(calls: Calls, dynamodb: Any) -> None:
+def test_order_check_then_blank_token_then_email(calls: Api, dynamodb: Any) -> None:
     body = {"visitor": {"token": " ", "email": "bad", "name": None}}
     assert calls.register(body)[::2] == (
         400,
@@ -203,7 +204,7 @@ def test_order_check_then_blank_token_then_email(calls: Calls, dynamodb: Any) ->
     assert calls.register(body)[::2] == (400, BLANK_TOKEN)
 
 
-def test_token_too_long_for_the_store(calls: Calls, dynamodb: Any) -> None:
+def test_token_too_long_for_the_store(calls: Api, dynamodb: Any) -> None:
     status, _, text = calls.register({"visitor": {"token": "t" * 2049}})
     assert status == 400
     assert json.loads(text)["errorType"] == "error-invalid-token"

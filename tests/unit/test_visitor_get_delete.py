@@ -14,12 +14,12 @@ from voip_core.services import Services
 from voip_core.store.visitor_erasure import VisitorErasure
 from voip_core.store.visitor_rooms import VisitorRoomIndex
 
-from tests.unit.calls import Calls, compact, rate_headers, too_many
+from tests.expected import compact
+from tests.unit.calls import Api, rate_headers, too_many
 from tests.unit.conftest import (
     PUBLIC_VISITOR_API,
     START_MS,
     Actors,
-    Api,
     Configure,
     FakeClock,
     scan_tables,
@@ -43,8 +43,8 @@ def base_env() -> Mapping[str, str]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
 @pytest.fixture
@@ -52,14 +52,14 @@ def agent(actors: Actors) -> tuple[str, str]:
     return actors.user("kim.jane")
 
 
-def register(calls: Calls, token: str, **fields: Any) -> dict[str, Any]:
+def register(calls: Api, token: str, **fields: Any) -> dict[str, Any]:
     status, _, text = calls.register({"visitor": {"token": token, **fields}})
     assert status == 200, text
     visitor: dict[str, Any] = json.loads(text)["visitor"]
     return visitor
 
 
-def mary(calls: Calls, token: str = "t-mary") -> dict[str, Any]:
+def mary(calls: Api, token: str = "t-mary") -> dict[str, Any]:
     return register(
         calls,
         token,
@@ -82,7 +82,7 @@ def open_room(api: Api, agent: tuple[str, str], token: str) -> dict[str, Any]:
 # --- GET -----------------------------------------------------------------------------------------
 
 
-def test_get_returns_the_visitor_as_stored(calls: Calls, services: Services) -> None:
+def test_get_returns_the_visitor_as_stored(calls: Api, services: Services) -> None:
     registered = mary(calls)
     status, headers, text = calls.get("t-mary")
     assert (status, text) == (200, compact({"visitor": registered, "success": True}))
@@ -90,17 +90,17 @@ def test_get_returns_the_visitor_as_stored(calls: Calls, services: Services) -> 
 
 
 @pytest.mark.parametrize("token", ["nobody", " ", "t" * 3000, "t-mary "])
-def test_get_unknown_token(calls: Calls, dynamodb: Any, token: str) -> None:
+def test_get_unknown_token(calls: Api, dynamodb: Any, token: str) -> None:
     mary(calls)
     assert calls.get(token)[::2] == (400, INVALID_TOKEN)
 
 
-def test_token_with_spaces_and_unicode_in_the_path(calls: Calls, dynamodb: Any) -> None:
+def test_token_with_spaces_and_unicode_in_the_path(calls: Api, dynamodb: Any) -> None:
     registered = register(calls, "tök en+1")
     assert json.loads(calls.get("tök en+1")[2])["visitor"] == registered
 
 
-def test_get_ignores_credentials(calls: Calls, dynamodb: Any) -> None:
+def test_get_ignores_credentials(calls: Api, dynamodb: Any) -> None:
     mary(calls)
     status, _, _ = calls.get("t-mary", headers={"x-user-id": "x", "x-auth-token": "bad"})
     assert status == 200
@@ -109,12 +109,12 @@ def test_get_ignores_credentials(calls: Calls, dynamodb: Any) -> None:
 # --- DELETE --------------------------------------------------------------------------------------
 
 
-def test_delete_unknown_token(calls: Calls, dynamodb: Any) -> None:
+def test_delete_unknown_token(calls: Api, dynamodb: Any) -> None:
     assert calls.delete("nobody")[::2] == (400, INVALID_TOKEN)
 
 
 def test_delete_with_an_open_room_is_refused_and_keeps_everything(
-    api: Api, calls: Calls, agent: tuple[str, str], dynamodb: Any, services: Services
+    api: Api, calls: Api, agent: tuple[str, str], dynamodb: Any, services: Services
 ) -> None:
     mary(calls)
     open_room(api, agent, "t-mary")
@@ -129,7 +129,7 @@ def test_delete_with_an_open_room_is_refused_and_keeps_everything(
 
 def test_erasure_deletes_rooms_and_personal_data_and_frees_the_token(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     dynamodb: Any,
     services: Services,
@@ -172,7 +172,7 @@ def test_erasure_deletes_rooms_and_personal_data_and_frees_the_token(
 
 
 def test_erasure_after_an_email_move_deletes_rooms_under_both_tokens(
-    api: Api, calls: Calls, agent: tuple[str, str], services: Services
+    api: Api, calls: Api, agent: tuple[str, str], services: Services
 ) -> None:
     register(calls, "t-first", email="x@y.z")
     room = open_room(api, agent, "t-first")
@@ -185,7 +185,7 @@ def test_erasure_after_an_email_move_deletes_rooms_under_both_tokens(
 
 def test_erasure_finds_the_newest_room_even_when_the_index_lags(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     monkeypatch: pytest.MonkeyPatch,
@@ -199,7 +199,7 @@ def test_erasure_finds_the_newest_room_even_when_the_index_lags(
 
 
 def test_erasure_of_more_rooms_than_one_transaction_holds(
-    calls: Calls, agent: tuple[str, str], services: Services, dynamodb: Any
+    calls: Api, agent: tuple[str, str], services: Services, dynamodb: Any
 ) -> None:
     registered = mary(calls)
     visitor = services.visitors.get("t-mary")
@@ -221,7 +221,7 @@ def test_erasure_of_more_rooms_than_one_transaction_holds(
 
 def test_a_room_opened_during_erasure_stops_it(
     api: Api,
-    calls: Calls,
+    calls: Api,
     agent: tuple[str, str],
     services: Services,
     monkeypatch: pytest.MonkeyPatch,
@@ -247,8 +247,8 @@ def test_a_room_opened_during_erasure_stops_it(
 
 
 @pytest.mark.parametrize("verb", ["get", "delete"])
-def test_ten_per_window_per_verb(api: Api, calls: Calls, dynamodb: Any, verb: str) -> None:
-    fixed = Calls(api)
+def test_ten_per_window_per_verb(api: Api, calls: Api, dynamodb: Any, verb: str) -> None:
+    fixed = api
     send = getattr(fixed, verb)
     for remaining in range(9, -1, -1):
         status, headers, _ = send("nobody")
@@ -266,13 +266,13 @@ def test_ten_per_window_per_verb(api: Api, calls: Calls, dynamodb: Any, verb: st
 
 def test_get_and_delete_limits_are_configurable(api: Api, configure: Configure) -> None:
     configure({"RATE_LIMIT_VISITOR_GET_REQUESTS": "1", "RATE_LIMIT_VISITOR_DELETE_REQUESTS": "2"})
-    fixed = Calls(api)
+    fixed = api
     assert [fixed.get("x")[0] for _ in range(2)] == [400, 429]
     assert [fixed.delete("x")[0] for _ in range(3)] == [400, 400, 429]
 
 
 def test_requires_auth_setting_guards_get_and_delete(
-    calls: Calls, configure: Configure, agent: tuple[str, str]
+    calls: Api, configure: Configure, agent: tuple[str, str]
 ) -> None:
     mary(calls)
     configure({"VISITOR_API_REQUIRES_AUTH": "true"})

@@ -18,9 +18,9 @@ from voip_core.visitor_check import Registration
 from voip_core.visitor_service import VisitorService
 
 from tests.unit import fault_injection as faults
-from tests.unit.calls import Calls
+from tests.unit.calls import Api
 from tests.unit.cli_runner import Cli
-from tests.unit.conftest import Actors, Api
+from tests.unit.conftest import Actors
 
 PHONE = "+15550100"
 EMAIL = "mary@example.com"
@@ -33,8 +33,8 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
 @pytest.fixture
@@ -42,7 +42,7 @@ def wire(dynamodb: Any) -> faults.WireFaults:
     return faults.WireFaults(dynamodb)
 
 
-def register(calls: Calls, token: str, **fields: str) -> dict[str, Any]:
+def register(calls: Api, token: str, **fields: str) -> dict[str, Any]:
     status, _, text = calls.register({"visitor": {"token": token, **fields}})
     assert status == 200, text
     visitor: dict[str, Any] = json.loads(text)["visitor"]
@@ -113,7 +113,7 @@ def arm_rival_before_first_write(
 
 
 def test_two_new_callers_with_one_phone_make_one_visitor(
-    calls: Calls, services: Services, dynamodb: Any, wire: faults.WireFaults
+    calls: Api, services: Services, dynamodb: Any, wire: faults.WireFaults
 ) -> None:
     rival = arm_rival_before_first_write(wire, services, Registration(token="t-b", phone=PHONE))
     mine = register(calls, "t-a", phone=PHONE)
@@ -125,7 +125,7 @@ def test_two_new_callers_with_one_phone_make_one_visitor(
 
 
 def test_two_new_callers_with_one_email_make_one_visitor(
-    calls: Calls, services: Services, dynamodb: Any, wire: faults.WireFaults
+    calls: Api, services: Services, dynamodb: Any, wire: faults.WireFaults
 ) -> None:
     rival = arm_rival_before_first_write(wire, services, Registration(token="t-b", email=EMAIL))
     mine = register(calls, "t-a", email=EMAIL.upper())
@@ -137,7 +137,7 @@ def test_two_new_callers_with_one_email_make_one_visitor(
 
 
 def test_the_holder_is_matched_while_the_phone_index_lags(
-    calls: Calls, services: Services, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+    calls: Api, services: Services, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first = register(calls, "t-a", phone=PHONE)
     monkeypatch.setattr(services.visitors, "tokens_by_phone", lambda phone: [])
@@ -179,7 +179,7 @@ def test_concurrent_registrations_of_one_phone_converge(
 
 
 def test_a_token_move_takes_the_guards_along(
-    calls: Calls, services: Services, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+    calls: Api, services: Services, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mary = register(calls, "t-a", phone=PHONE, email=EMAIL)
     moved = register(calls, "t-b", email=EMAIL)  # the email match moves Mary to t-b
@@ -189,9 +189,7 @@ def test_a_token_move_takes_the_guards_along(
     assert register(calls, "t-c", phone=PHONE)["_id"] == mary["_id"]
 
 
-def test_a_changed_phone_frees_the_old_guard(
-    calls: Calls, services: Services, dynamodb: Any
-) -> None:
+def test_a_changed_phone_frees_the_old_guard(calls: Api, services: Services, dynamodb: Any) -> None:
     mary = register(calls, "t-a", phone="+15550001")
     register(calls, "t-a", phone="+15550002")
     assert guards(dynamodb, services) == {"phone:+15550002": "t-a"}
@@ -200,7 +198,7 @@ def test_a_changed_phone_frees_the_old_guard(
     assert guards(dynamodb, services) == {"phone:+15550002": "t-a", "phone:+15550001": "t-b"}
 
 
-def test_erasure_frees_the_guards(calls: Calls, services: Services, dynamodb: Any) -> None:
+def test_erasure_frees_the_guards(calls: Api, services: Services, dynamodb: Any) -> None:
     mary = register(calls, "t-a", phone=PHONE, email=EMAIL)
     assert calls.delete("t-a")[0] == 200
     assert guards(dynamodb, services) == {}
@@ -210,7 +208,7 @@ def test_erasure_frees_the_guards(calls: Calls, services: Services, dynamodb: An
 
 
 def test_a_visitor_without_its_guard_claims_it_when_free(
-    calls: Calls, actors: Actors, services: Services, dynamodb: Any
+    calls: Api, actors: Actors, services: Services, dynamodb: Any
 ) -> None:
     """A visitor stored before guards existed holds none: its next registration with its phone
     claims the free guard."""
@@ -229,7 +227,7 @@ def test_voip_admin_claims_a_free_guard_and_leaves_a_held_one(
 
 
 def test_a_stale_guard_is_dropped_and_does_not_block_its_phone(
-    calls: Calls, services: Services, dynamodb: Any
+    calls: Api, services: Services, dynamodb: Any
 ) -> None:
     """A guard naming a visitor that does not hold it (no write of the service leaves one; here
     written by hand) is read again, deleted, and the registration goes on."""

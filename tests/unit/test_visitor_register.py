@@ -1,5 +1,6 @@
 """`POST /api/v1/livechat/visitor` (docs/contract/call-lifecycle.md §2, §5): which visitor a
-registration is for (token → phone → email), the `guest-<n>` counter, key order, custom fields, the
+registration is for (token → phone → email), the `guest-<n>` counter, key order, an email trimmed
+and matched as JavaScript trims it, text written as JSON.stringify writes it, custom fields, the
 rate limit, and lost races. The body rules are in test_visitor_check.py."""
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from voip_admin.cli import main as voip_admin
 from voip_core.services import Services
 from voip_core.visitor_service import VisitorService
 
-from tests.unit.calls import Calls, compact, rate_headers, too_many
-from tests.unit.conftest import PUBLIC_VISITOR_API, START_MS, Actors, Api, Configure, FakeClock
+from tests.expected import compact
+from tests.unit.calls import Api, rate_headers, too_many
+from tests.unit.conftest import PUBLIC_VISITOR_API, START_MS, Actors, Configure, FakeClock
 
 HEX_ID = re.compile(r"^[0-9a-f]{24}$")
 NOW = "2024-05-01T12:00:00.000Z"
@@ -28,21 +30,21 @@ def base_env() -> Mapping[str, str]:
 
 
 @pytest.fixture
-def calls(api: Api) -> Calls:
-    return Calls(api, rotate_ips=True)
+def calls(api: Api) -> Api:
+    return api.rotating_ips()
 
 
 @pytest.fixture
-def limited(api: Api) -> Calls:
+def limited(api: Api) -> Api:
     """Every request from one source IP."""
-    return Calls(api)
+    return api
 
 
 def match_error(text: str) -> str:
     return compact({"success": False, "error": f"Match error: {text}"})
 
 
-def ok(calls: Calls, visitor: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+def ok(calls: Api, visitor: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     status, _, text = calls.register({"visitor": visitor}, **kwargs)
     assert status == 200, text
     answer = json.loads(text)
@@ -60,7 +62,7 @@ def stored(services: Services, token: str) -> dict[str, Any]:
 # --- a new visitor -------------------------------------------------------------------------------
 
 
-def test_new_visitor_with_everything_in_key_order(calls: Calls, services: Services) -> None:
+def test_new_visitor_with_everything_in_key_order(calls: Api, services: Services) -> None:
     body = {
         "username": "mary.j",
         "phone": "+1 555 0100",
@@ -101,7 +103,7 @@ def test_new_visitor_with_everything_in_key_order(calls: Calls, services: Servic
     assert compact(stored(services, "t-new-1")) == compact({"_id": visitor_id, **visitor})
 
 
-def test_minimal_visitor_and_empty_strings_are_not_given(calls: Calls, dynamodb: Any) -> None:
+def test_minimal_visitor_and_empty_strings_are_not_given(calls: Api, dynamodb: Any) -> None:
     empty = dict.fromkeys(("name", "email", "department", "phone", "username"), "")
     visitor = ok(calls, {"token": "t-min", **empty, "customFields": []})
     assert list(visitor) == ["_id", "token", "_updatedAt", "status", "ts", "username"]
@@ -109,7 +111,7 @@ def test_minimal_visitor_and_empty_strings_are_not_given(calls: Calls, dynamodb:
 
 
 def test_guest_counter_starts_at_two_and_is_shared_with_the_cli(
-    calls: Calls, dynamodb: Any, capsys: pytest.CaptureFixture[str]
+    calls: Api, dynamodb: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert ok(calls, {"token": "g-1"})["username"] == "guest-2"
     assert ok(calls, {"token": "g-2", "username": "named"})["username"] == "named"
@@ -127,7 +129,7 @@ def test_guest_counter_starts_at_two_and_is_shared_with_the_cli(
 
 
 def test_token_match_keeps_order_and_appends_gained_keys(
-    calls: Calls, services: Services, clock: FakeClock
+    calls: Api, services: Services, clock: FakeClock
 ) -> None:
     first = ok(calls, {"token": "t-1", "name": "Mary"})
     clock.advance(10)
@@ -170,7 +172,7 @@ def test_token_match_keeps_order_and_appends_gained_keys(
 
 
 def test_phone_match_keeps_the_stored_token(
-    calls: Calls, services: Services, clock: FakeClock
+    calls: Api, services: Services, clock: FakeClock
 ) -> None:
     oldest = ok(calls, {"token": "t-old", "phone": "+15550100", "name": "Old"})
     clock.advance(1)
@@ -183,9 +185,7 @@ def test_phone_match_keeps_the_stored_token(
     assert services.visitors.get("t-newer") is None
 
 
-def test_oldest_of_several_phone_matches_wins(
-    calls: Calls, actors: Actors, clock: FakeClock
-) -> None:
+def test_oldest_of_several_phone_matches_wins(calls: Api, actors: Actors, clock: FakeClock) -> None:
     clock.advance(5)
     actors.visitor("t-young", phone="+1999", username="young")
     clock.now_ms = START_MS
@@ -195,7 +195,7 @@ def test_oldest_of_several_phone_matches_wins(
 
 
 def test_email_match_replaces_the_token_case_insensitively(
-    calls: Calls, services: Services, clock: FakeClock
+    calls: Api, services: Services, clock: FakeClock
 ) -> None:
     original = ok(calls, {"token": "t-mail-old", "email": "Mary@Example.com"})
     clock.advance(3)
@@ -207,7 +207,7 @@ def test_email_match_replaces_the_token_case_insensitively(
     assert compact(stored(services, "t-mail-new")) == compact(matched)
 
 
-def test_phone_is_tried_before_email(calls: Calls, dynamodb: Any) -> None:
+def test_phone_is_tried_before_email(calls: Api, dynamodb: Any) -> None:
     by_email = ok(calls, {"token": "t-e", "email": "a@b.c"})
     by_phone = ok(calls, {"token": "t-p", "phone": "+1234"})
     matched = ok(calls, {"token": "t-both", "email": "a@b.c", "phone": "+1234"})
@@ -216,7 +216,7 @@ def test_phone_is_tried_before_email(calls: Calls, dynamodb: Any) -> None:
 
 
 def test_email_match_moves_the_open_room_not_the_closed_ones(
-    api: Api, calls: Calls, actors: Actors, services: Services
+    api: Api, calls: Api, actors: Actors, services: Services
 ) -> None:
     agent = actors.user("kim.jane")
     ok(calls, {"token": "t-room-old", "email": "room@x.io", "name": "Roomy"})
@@ -242,7 +242,7 @@ def test_email_match_moves_the_open_room_not_the_closed_ones(
 
 
 def test_registering_never_changes_rooms(
-    api: Api, calls: Calls, actors: Actors, services: Services
+    api: Api, calls: Api, actors: Actors, services: Services
 ) -> None:
     agent = actors.user("kim.jane")
     ok(calls, {"token": "t-keep", "name": "Before", "phone": "+1"})
@@ -252,6 +252,92 @@ def test_registering_never_changes_rooms(
     assert stored_room is not None and stored_room.doc == room
 
 
+# --- email: JavaScript's trim(), not Python's strip() (§2, §5) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        ("\x1cMary@Example.COM\x85", "\x1cmary@example.com\x85"),  # not JS whitespace: kept
+        ("\x1f a@b \x1d", "\x1f a@b \x1d"),
+        ("\ufeff\u00a0A@B\u3000\u2028", "a@b"),  # JS whitespace: trimmed
+    ],
+)
+def test_a_new_visitors_email_is_trimmed_as_javascript_trims_it(
+    calls: Api, services: Services, sent: str, kept: str
+) -> None:
+    visitor = ok(calls, {"token": "t-mail", "email": sent})
+    assert visitor["visitorEmails"] == [{"address": kept}]
+    assert stored(services, "t-mail")["visitorEmails"] == [{"address": kept}]
+
+
+def test_an_existing_visitors_email_is_trimmed_as_javascript_trims_it(
+    calls: Api, services: Services
+) -> None:
+    ok(calls, {"token": "t-again"})
+    visitor = ok(calls, {"token": "t-again", "email": "B@X\x85"})
+    assert visitor["visitorEmails"] == [{"address": "b@x\x85"}]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("a@b.org", "a@b.org\x85"),
+        ("\x1ca@b.org", "a@b.org"),
+        ("a@b.org\x1e", " A@B.ORG "),
+    ],
+)
+def test_the_email_match_compares_javascript_trimmed_addresses(
+    calls: Api, services: Services, first: str, second: str
+) -> None:
+    """Addresses that differ once JavaScript has trimmed them are different: no match, a new
+    visitor, and the first one keeps its token."""
+    one = ok(calls, {"token": "t-first", "email": first})
+    two = ok(calls, {"token": "t-second", "email": second})
+    assert two["_id"] != one["_id"] and two["token"] == "t-second"
+    assert stored(services, "t-first")["_id"] == one["_id"]
+
+
+def test_the_email_match_still_ignores_javascript_whitespace_and_case(
+    calls: Api, services: Services
+) -> None:
+    one = ok(calls, {"token": "t-one", "email": "a@b.org"})
+    two = ok(calls, {"token": "t-two", "email": "\ufeff A@B.Org\u00a0"})
+    assert (two["_id"], two["token"]) == (one["_id"], "t-two")
+    assert services.visitors.get("t-one") is None
+
+
+# --- bodies as JSON.stringify writes them (docs/contract/voip-room.md §8) -------------------------
+
+
+def test_a_lone_surrogate_is_escaped_as_json_stringify_does(
+    calls: Api, api: Api, actors: Actors
+) -> None:
+    """`"a\\ud800b"` is valid JSON; JSON.stringify writes it back escaped. The body must be text
+    the gateway can send (UTF-8), not a string it cannot encode (a bare 500 over HTTP)."""
+    status, _, text = calls.register('{"visitor":{"token":"t-lone","name":"a\\ud800b"}}')
+    assert status == 200, text
+    text.encode("utf-8")
+    assert '"name":"a\\ud800b"' in text
+    assert json.loads(text)["visitor"]["name"] == "a\ud800b"
+    status, _, text = calls.get("t-lone")
+    assert status == 200
+    text.encode("utf-8")
+    assert json.loads(text)["visitor"]["name"] == "a\ud800b"
+    agent = actors.user("kim.jane")
+    status, _, text = api.call({"token": "t-lone", "agentId": agent[0]}, *agent)
+    assert status == 200, text
+    text.encode("utf-8")
+    assert '"fname":"a\\ud800b"' in text
+
+
+def test_a_surrogate_pair_is_written_as_the_character(calls: Api) -> None:
+    status, _, text = calls.register('{"visitor":{"token":"t-pair","name":"\\ud83d\\ude00"}}')
+    assert status == 200
+    assert '"name":"\U0001f600"' in text
+    assert compact(json.loads(text)) == text
+
+
 # --- custom fields -------------------------------------------------------------------------------
 
 
@@ -259,7 +345,7 @@ def field(key: str, value: str, overwrite: bool) -> dict[str, Any]:
     return {"key": key, "value": value, "overwrite": overwrite}
 
 
-def test_custom_fields_overwrite_rules_and_order(calls: Calls, dynamodb: Any) -> None:
+def test_custom_fields_overwrite_rules_and_order(calls: Api, dynamodb: Any) -> None:
     first = ok(
         calls,
         {"token": "t-cf", "customFields": [field("b", "1", False), field("a", "1", False)]},
@@ -283,7 +369,7 @@ def test_custom_fields_overwrite_rules_and_order(calls: Calls, dynamodb: Any) ->
     assert unchanged["livechatData"] == again["livechatData"]
 
 
-def test_custom_fields_go_to_the_phone_matched_visitor(calls: Calls, dynamodb: Any) -> None:
+def test_custom_fields_go_to_the_phone_matched_visitor(calls: Api, dynamodb: Any) -> None:
     ok(calls, {"token": "t-cf-phone", "phone": "+1777"})
     matched = ok(
         calls, {"token": "t-other", "phone": "+1777", "customFields": [field("k", "v", False)]}
@@ -296,7 +382,7 @@ def test_custom_fields_go_to_the_phone_matched_visitor(calls: Calls, dynamodb: A
 
 
 def test_five_per_window_every_request_counts_nobody_exempt(
-    limited: Calls, actors: Actors, dynamodb: Any
+    limited: Api, actors: Actors, dynamodb: Any
 ) -> None:
     admin = actors.user("root", roles=("admin",))
     window_end = str(START_MS + 60_000)
@@ -320,12 +406,12 @@ def test_five_per_window_every_request_counts_nobody_exempt(
     assert limited.register({"visitor": {"token": "ok-3"}}, source_ip="198.51.100.2")[0] == 200
 
 
-def test_invalid_credentials_are_ignored(calls: Calls, dynamodb: Any) -> None:
+def test_invalid_credentials_are_ignored(calls: Api, dynamodb: Any) -> None:
     headers = {"x-user-id": "nobody", "x-auth-token": "wrong"}
     assert ok(calls, {"token": "t-anon"}, headers=headers)["token"] == "t-anon"
 
 
-def test_configurable_limit(limited: Calls, configure: Configure) -> None:
+def test_configurable_limit(limited: Api, configure: Configure) -> None:
     configure({"RATE_LIMIT_VISITOR_REGISTER_REQUESTS": "1"})
     assert [limited.register({})[0] for _ in range(2)] == [400, 429]
     configure({"RATE_LIMIT_VISITOR_REGISTER_REQUESTS": "0"})
@@ -333,7 +419,7 @@ def test_configurable_limit(limited: Calls, configure: Configure) -> None:
     assert status == 400 and rate_headers(headers) == {}
 
 
-def test_requires_auth_setting(calls: Calls, configure: Configure, actors: Actors) -> None:
+def test_requires_auth_setting(calls: Api, configure: Configure, actors: Actors) -> None:
     configure({"VISITOR_API_REQUIRES_AUTH": "true"})
     agent = actors.user("kim.jane")
     outsider = actors.user("outsider", roles=("user",))
@@ -351,7 +437,7 @@ def test_requires_auth_setting(calls: Calls, configure: Configure, actors: Actor
 
 
 def test_a_concurrent_registration_of_the_token_wins_and_both_answer_with_it(
-    calls: Calls, services: Services, monkeypatch: pytest.MonkeyPatch
+    calls: Api, services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Another request creates the visitor between this one's read and its write: this one loses
     the conditional put, re-reads, and answers with the winner's visitor (its number skipped)."""
@@ -376,7 +462,7 @@ def test_a_concurrent_registration_of_the_token_wins_and_both_answer_with_it(
 
 
 def test_a_conflicting_update_is_retried(
-    calls: Calls, services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    calls: Api, services: Services, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ok(calls, {"token": "t-upd", "name": "One"})
     real_replace = services.visitors.replace_doc

@@ -6,6 +6,7 @@ are few (docs/decisions.md, "Where the cold start goes").
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,15 +17,45 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
+class Table:
+    """One DynamoDB table under each name it goes by: the one registry the function, the local
+    stack and `voip-admin` read (template.yaml defines the table, sets its variable, outputs it)."""
+
+    field: str  # its attribute in TableNames
+    variable: str  # the function's environment variable that names it
+    logical_id: str  # its resource in template.yaml, and its name when the variable is unset
+    output: str  # the stack output that names it (`voip-admin --stack-name`)
+
+
+TABLES = (
+    Table("tokens", "TOKENS_TABLE", "TokensTable", "TokensTableName"),
+    Table("users", "USERS_TABLE", "UsersTable", "UsersTableName"),
+    Table("visitors", "VISITORS_TABLE", "VisitorsTable", "VisitorsTableName"),
+    Table("rooms", "ROOMS_TABLE", "RoomsTable", "RoomsTableName"),
+    Table("rate_limits", "RATE_LIMITS_TABLE", "RateLimitsTable", "RateLimitsTableName"),
+    Table("counters", "COUNTERS_TABLE", "CountersTable", "CountersTableName"),
+    Table("visitor_rooms", "VISITOR_ROOMS_TABLE", "VisitorRoomsTable", "VisitorRoomsTableName"),
+    Table("visitor_guards", "VISITOR_GUARDS_TABLE", "VisitorGuardsTable", "VisitorGuardsTableName"),
+)
+
+
+@dataclass(frozen=True)
 class TableNames:
-    tokens: str = "TokensTable"
-    users: str = "UsersTable"
-    visitors: str = "VisitorsTable"
-    rooms: str = "RoomsTable"
-    rate_limits: str = "RateLimitsTable"
-    counters: str = "CountersTable"
-    visitor_rooms: str = "VisitorRoomsTable"
-    visitor_guards: str = "VisitorGuardsTable"
+    """Each table's name, by its field in TABLES."""
+
+    tokens: str
+    users: str
+    visitors: str
+    rooms: str
+    rate_limits: str
+    counters: str
+    visitor_rooms: str
+    visitor_guards: str
+
+    @classmethod
+    def by_logical_id(cls) -> TableNames:
+        """Each table named after its logical id: the default, the local stack's names."""
+        return cls(**{table.field: table.logical_id for table in TABLES})
 
 
 @dataclass(frozen=True)
@@ -48,7 +79,7 @@ MOST_REQUEST_BODY_BYTES = 524_288
 
 @dataclass(frozen=True)
 class Settings:
-    tables: TableNames = TableNames()
+    tables: TableNames = dataclasses.field(default_factory=TableNames.by_logical_id)
     voip_room_roles: frozenset[str] = frozenset({"livechat-agent"})
     limits: RouteLimits = RouteLimits()
     rate_limit_window_seconds: int = 60
@@ -65,13 +96,9 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        defaults_tables = TableNames()
         defaults_limits = RouteLimits()
         tables = TableNames(
-            **{
-                field: env.get(variable) or getattr(defaults_tables, field)
-                for field, variable in _TABLE_VARIABLES.items()
-            }
+            **{table.field: env.get(table.variable) or table.logical_id for table in TABLES}
         )
         limits = RouteLimits(
             **{

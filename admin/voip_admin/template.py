@@ -1,5 +1,6 @@
-"""DynamoDB tables exactly as template.yaml defines them: the one schema, reused by the local stack,
-the tests and `voip-admin create-tables`, never written out a second time."""
+"""template.yaml read as CloudFormation reads it, and its DynamoDB tables created exactly as it
+defines them: the one schema, used by `voip-admin create-tables`, the local stack (which imports the
+CLI, never the other way round) and the tests, never written out a second time."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from voip_core.settings import Settings
+from voip_core.settings import TABLES, Settings
 
 TEMPLATE_PATH = Path(__file__).resolve().parents[2] / "template.yaml"
 
@@ -62,22 +63,7 @@ def create_table_request(name: str, properties: dict[str, Any]) -> dict[str, Any
 
 def table_names(settings: Settings) -> dict[str, str]:
     """Logical id → the table name the settings give it (by default, the logical id itself)."""
-    return {
-        logical_id: getattr(settings.tables, field)
-        for logical_id, field in _SETTINGS_FIELDS.items()
-    }
-
-
-_SETTINGS_FIELDS = {
-    "TokensTable": "tokens",
-    "UsersTable": "users",
-    "VisitorsTable": "visitors",
-    "RoomsTable": "rooms",
-    "RateLimitsTable": "rate_limits",
-    "CountersTable": "counters",
-    "VisitorRoomsTable": "visitor_rooms",
-    "VisitorGuardsTable": "visitor_guards",
-}
+    return {table.logical_id: getattr(settings.tables, table.field) for table in TABLES}
 
 
 def create_tables(

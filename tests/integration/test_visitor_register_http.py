@@ -1,6 +1,7 @@
-"""Audit of the call-lifecycle routes over real sockets (docs/contract/call-lifecycle.md;
-docs/contract/voip-room.md §8): what the unit audit pins, seen as a connector sees it through the
-local stack's gateway."""
+"""`POST /api/v1/livechat/visitor` over real sockets, as a connector sees it through the local
+stack's gateway (docs/contract/call-lifecycle.md §2; docs/contract/voip-room.md §8): a lone
+surrogate in a name is answered escaped, never the gateway's bare 500; an email is trimmed and
+matched as JavaScript trims it. The unit suite's test_visitor_register.py holds every rule."""
 
 from __future__ import annotations
 
@@ -20,11 +21,11 @@ JSON = {"Content-Type": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def audit_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    """Rocket.Chat's visitor routes are public: this audit judges them as Rocket.Chat has them
+def public_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """Rocket.Chat's visitor routes are public: judged here as Rocket.Chat has them
     (VISITOR_API_REQUIRES_AUTH=false; the default is true)."""
     settings = {**every_rate_limit_off(), "VISITOR_API_REQUIRES_AUTH": "false"}
-    with running_stack(tmp_path_factory.mktemp("audit-lifecycle"), settings) as up:
+    with running_stack(tmp_path_factory.mktemp("visitor-register"), settings) as up:
         yield up
 
 
@@ -43,11 +44,11 @@ def visitor_of(reply: Reply) -> dict[str, Any]:
 
 
 def test_a_lone_surrogate_in_a_name_is_answered_not_a_gateway_error(
-    audit_stack: LocalStack,
+    public_stack: LocalStack,
 ) -> None:
     """`"\\udc00"` is valid JSON. Every answer about that visitor is a JSON body with the
     character escaped as JSON.stringify escapes it, never the gateway's bare 500."""
-    stack = audit_stack
+    stack = public_stack
     token = unique("lone")
     reply = register(stack, json.dumps({"visitor": {"token": token, "name": "x\udc00y"}}))
     assert visitor_of(reply)["name"] == "x\udc00y"
@@ -59,8 +60,8 @@ def test_a_lone_surrogate_in_a_name_is_answered_not_a_gateway_error(
     assert room.json()["room"]["fname"] == "x\udc00y"
 
 
-def test_the_email_is_trimmed_and_matched_as_javascript_does(audit_stack: LocalStack) -> None:
-    stack = audit_stack
+def test_the_email_is_trimmed_and_matched_as_javascript_does(public_stack: LocalStack) -> None:
+    stack = public_stack
     mailbox = unique("mary") + "@example.org"
     first = visitor_of(
         register(stack, json.dumps({"visitor": {"token": unique("a"), "email": mailbox + "\x85"}}))
