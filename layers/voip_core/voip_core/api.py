@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from voip_core.errors import INTERNAL_ERROR_BODY, ApiError, PayloadTooLarge
+from voip_core.errors import INTERNAL_ERROR_BODY, NOT_FOUND_BODY, ApiError, PayloadTooLarge
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.observability import logger
 from voip_core.room_close import ROUTE as ROOM_CLOSE_ROUTE
@@ -35,14 +35,11 @@ ROUTES: dict[str, Route] = {
     DELETE_ROUTE: delete_visitor,
 }
 
-# What API Gateway answers for a route it does not have.
-NOT_FOUND = HttpResponse(404, {"message": "Not Found"})
-
 
 def handle(services: Services, request: HttpRequest) -> HttpResponse:
     route = ROUTES.get(request.route_key)
     if route is None:
-        return HttpResponse(NOT_FOUND.status, dict(NOT_FOUND.body))
+        return HttpResponse(404, dict(NOT_FOUND_BODY))
     response_headers: dict[str, str] = {}
     try:
         if request.body_size > services.settings.max_request_body_bytes:
@@ -53,7 +50,7 @@ def handle(services: Services, request: HttpRequest) -> HttpResponse:
         log = logger.warning if error.status >= 500 else logger.info
         log(
             "request refused",
-            extra={"route": request.route_key, "status": error.status, "error": _error_code(error)},
+            extra={"route": request.route_key, "status": error.status, "error": error.code},
         )
         return response
     except Exception:
@@ -65,10 +62,3 @@ def handle(services: Services, request: HttpRequest) -> HttpResponse:
         extra={"route": request.route_key, "status": response.status, "outcome": response.outcome},
     )
     return response
-
-
-def _error_code(error: ApiError) -> str:
-    text = str(error.body.get("error") or error.body.get("message") or "")
-    if text.endswith("]") and "[" in text:
-        text = text[text.rindex("[") + 1 : -1]
-    return text[:60]

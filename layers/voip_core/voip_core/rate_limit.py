@@ -73,9 +73,7 @@ class PendingHit:
         }
         if count > self.limit:
             wait_seconds = max(1, -(-(self.reset_ms - self.now_ms) // 1000))
-            error = TooManyRequests(wait_seconds)
-            error.headers = headers
-            raise error
+            raise TooManyRequests(wait_seconds, headers)
         return headers
 
 

@@ -15,7 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from voip_core.errors import ApiError
+from voip_core.errors import (
+    FieldTooLong,
+    InvalidEmail,
+    InvalidVisitorToken,
+    MatchError,
+    TooDeepToQuote,
+)
 from voip_core.jsjson import NOT_JSON, TooDeep, js_stringify, js_trim, parse_body
 from voip_core.store.dynamo import usable_key
 
@@ -39,48 +45,6 @@ OPTIONAL_TEXT_FIELDS = ("name", "email", "department", "phone", "username")
 # one DynamoDB item. Rocket.Chat (MongoDB, 16 MB documents) has no such bound.
 MAX_FIELD_LENGTH = 1024
 BOUNDED_FIELDS = ("name", "department", "phone", "username")
-
-
-class MatchError(ApiError):
-    """check()'s failure: status 400, `{"success":false,"error":"Match error: ..."}`."""
-
-    def __init__(self, message: str, path: str = "") -> None:
-        text = f"Match error: {message}" + (f" in field {path}" if path else "")
-        super().__init__({"success": False, "error": text})
-
-
-def invalid_token_error(reason: str) -> ApiError:
-    return ApiError(
-        {
-            "success": False,
-            "error": f"{reason} [error-invalid-token]",
-            "errorType": "error-invalid-token",
-            "details": {"method": "livechat/visitor"},
-        }
-    )
-
-
-def invalid_email_error(email: str) -> ApiError:
-    return ApiError(
-        {
-            "success": False,
-            "error": f"Invalid email {email} [error-invalid-email]",
-            "errorType": "error-invalid-email",
-            "details": {"function": "Livechat.validateEmail", "email": email},
-        }
-    )
-
-
-def field_too_long_error(field: str) -> ApiError:
-    return ApiError(
-        {
-            "success": False,
-            "error": f"visitor.{field} is too long (at most {MAX_FIELD_LENGTH} characters) "
-            "[error-field-too-long]",
-            "errorType": "error-field-too-long",
-            "details": {"method": "livechat/visitor", "field": field},
-        }
-    )
 
 
 def js_length(text: str) -> int:
@@ -206,19 +170,12 @@ class Registration:
         return "Registration(<hidden>)"
 
 
-def _stack_overflow() -> ApiError:
-    """What Rocket.Chat answers when check() quotes a value too deep for its stack: Meteor's
-    EJSON.stringify turns the RangeError into this plain Error, which the REST layer answers
-    as any error (docs/compatibility.md)."""
-    return ApiError({"success": False, "error": "Converting circular structure to JSON"})
-
-
 def check_visitor_body(body: Any) -> dict[str, Any]:
     """The `visitor` object, or MatchError as check() words it."""
     try:
         failure = _test(body, _BODY)
     except TooDeep:
-        raise _stack_overflow() from None
+        raise TooDeepToQuote() from None
     if failure:
         raise MatchError(*failure)
     visitor: dict[str, Any] = body["visitor"]
@@ -230,20 +187,20 @@ def registration_from(visitor: dict[str, Any]) -> Registration:
     over its length (a deviation, checked last so Rocket.Chat's own answers keep their order)."""
     token: str = visitor["token"]
     if not js_trim(token):
-        raise invalid_token_error("Token cannot be empty")
+        raise InvalidVisitorToken("Token cannot be empty")
     if not usable_key(token):
         # Deviation: longer than a DynamoDB key may be (2048 bytes of UTF-8), or not UTF-8 at all.
-        raise invalid_token_error("Token is too long or not valid text")
+        raise InvalidVisitorToken("Token is too long or not valid text")
     given = {name: visitor.get(name) or None for name in OPTIONAL_TEXT_FIELDS}
     email = given["email"]
     if email is not None:
         email = js_trim(email).lower()
         if not _EMAIL.fullmatch(email):
-            raise invalid_email_error(email)
+            raise InvalidEmail(email)
     for name in BOUNDED_FIELDS:
         value = given[name]
         if value is not None and js_length(value) > MAX_FIELD_LENGTH:
-            raise field_too_long_error(name)
+            raise FieldTooLong(name, MAX_FIELD_LENGTH)
     fields = tuple(
         CustomField(field["key"], field["value"], field["overwrite"])
         for field in visitor.get("customFields") or ()

@@ -6,6 +6,7 @@ limit."""
 
 from __future__ import annotations
 
+from voip_core.errors import UnknownVisitorToken
 from voip_core.guard import admit_visitor_request
 from voip_core.http import (
     VISITOR_ERASED,
@@ -17,7 +18,7 @@ from voip_core.http import (
 )
 from voip_core.services import Services
 from voip_core.visitor_check import read_registration
-from voip_core.visitor_service import VisitorService, invalid_token
+from voip_core.visitor_service import VisitorService
 
 REGISTER_ROUTE = "POST /api/v1/livechat/visitor"
 GET_ROUTE = "GET /api/v1/livechat/visitor/{token}"
@@ -60,6 +61,6 @@ def delete_visitor(
     token = request.path_parameters.get("token", "")
     record = visitors.visitors.get_record(token)
     if record is None:
-        raise invalid_token()
+        raise UnknownVisitorToken()
     erased = visitors.erase(token, record)
     return HttpResponse(200, {"visitor": erased, "success": True}, outcome=VISITOR_ERASED)

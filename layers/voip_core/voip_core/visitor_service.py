@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from voip_core.errors import ApiError, ServiceUnavailable
+from voip_core.errors import ServiceUnavailable, UnknownVisitorToken, VisitorHasOpenRooms
 from voip_core.store.counters import CounterStore
 from voip_core.store.rooms import RoomWriteConflict
 from voip_core.store.visitor_erasure import VisitorErasure
@@ -47,20 +47,6 @@ if TYPE_CHECKING:
 CONFLICT_BACKOFF = (0.0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.25, 0.4, 0.5, 0.5)
 _JITTER = random.SystemRandom()
 _CONFLICTS = (VisitorWriteConflict, VisitorExists, RoomWriteConflict)
-
-
-def invalid_token() -> ApiError:
-    return ApiError({"success": False, "error": "[invalid-token]", "errorType": "invalid-token"})
-
-
-def has_open_rooms() -> ApiError:
-    return ApiError(
-        {
-            "success": False,
-            "error": "Cannot remove visitors with opened rooms [visitor-has-open-rooms]",
-            "errorType": "visitor-has-open-rooms",
-        }
-    )
 
 
 def _first_phone(doc: dict[str, Any]) -> str | None:
@@ -275,7 +261,7 @@ class VisitorService:
     def find(self, token: str) -> dict[str, Any]:
         visitor = self.visitors.get(token)
         if visitor is None:
-            raise invalid_token()
+            raise UnknownVisitorToken()
         return visitor.doc
 
     def erase(self, token: str, record: VisitorRecord | None = None) -> dict[str, Any]:
@@ -288,10 +274,10 @@ class VisitorService:
             current = record if record is not None else self.visitors.get_record(token)
             record = None
             if current is None:
-                raise invalid_token()
+                raise UnknownVisitorToken()
             if not current.erasing:
                 if current.open_room_id is not None:
-                    raise has_open_rooms()
+                    raise VisitorHasOpenRooms()
                 try:
                     self.erasure.mark(current)
                 except RoomWriteConflict:
