@@ -10,24 +10,18 @@ phone, or one email, converge on one visitor too.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from voip_core.errors import ServiceUnavailable, UnknownVisitorToken, VisitorHasOpenRooms
+from voip_core.errors import UnknownVisitorToken, VisitorHasOpenRooms
 from voip_core.store.counters import CounterStore
-from voip_core.store.rooms import RoomWriteConflict
+from voip_core.store.retry import VISITOR_WRITES, Attempt, Sleep, retry
+from voip_core.store.transactions import WriteConflict
 from voip_core.store.visitor_erasure import VisitorErasure
 from voip_core.store.visitor_guards import EMAIL, PHONE, Guard, GuardStore
 from voip_core.store.visitor_transactions import VisitorTransactions
-from voip_core.store.visitors import (
-    VisitorExists,
-    VisitorRecord,
-    VisitorStore,
-    VisitorWriteConflict,
-    index_email,
-)
+from voip_core.store.visitors import VisitorExists, VisitorRecord, VisitorStore, index_email
 from voip_core.timeutil import Clock, iso_from_ms
 from voip_core.visitor_check import Registration
 from voip_core.visitor_lookup import Lookup, look_up, wanted_guards
@@ -41,12 +35,8 @@ from voip_core.visitors import (
 if TYPE_CHECKING:
     from voip_core.services import Services
 
-# Pauses (seconds) before trying again after a lost conditional write; then 503. Each is stretched
-# by a random factor (0.5 to 1.5) so that requests that collided do not collide again in step: every
-# email match moves the visitor to its own token, so N concurrent ones take N turns.
-CONFLICT_BACKOFF = (0.0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.25, 0.4, 0.5, 0.5)
-_JITTER = random.SystemRandom()
-_CONFLICTS = (VisitorWriteConflict, VisitorExists, RoomWriteConflict)
+# What a registration that lost a race reads again for: any lost write, or a token taken meanwhile.
+_LOST_RACE = (WriteConflict, VisitorExists)
 
 
 def _first_phone(doc: dict[str, Any]) -> str | None:
@@ -96,7 +86,7 @@ class VisitorService:
         erasure: VisitorErasure,
         counters: CounterStore,
         clock: Clock,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Sleep = time.sleep,
     ) -> None:
         self.visitors = visitors
         self.guards = guards
@@ -120,10 +110,6 @@ class VisitorService:
             clock=services.clock,
         )
 
-    def _pause(self, seconds: float) -> None:
-        if seconds:
-            self.sleep(seconds * _JITTER.uniform(0.5, 1.5))
-
     # --- register -----------------------------------------------------------------------------
 
     def look_up(self, registration: Registration) -> Lookup:
@@ -135,16 +121,12 @@ class VisitorService:
     ) -> tuple[dict[str, Any], bool]:
         """The visitor document after this registration, and whether it was created (else an
         existing visitor matched by token, phone or email)."""
-        lost_race = False
-        for pause in CONFLICT_BACKOFF:
-            self._pause(pause)
-            current = lookup if lookup is not None else self.look_up(registration)
-            lookup = None
-            try:
-                return self._register(registration, current, lost_race)
-            except _CONFLICTS:
-                lost_race = True
-        raise ServiceUnavailable()
+
+        def attempt(this: Attempt) -> tuple[dict[str, Any], bool]:
+            read = lookup if this.first and lookup is not None else self.look_up(registration)
+            return self._register(registration, read, lost_race=not this.first)
+
+        return retry(attempt, VISITOR_WRITES, self.sleep, on=_LOST_RACE)
 
     def _register(
         self, registration: Registration, lookup: Lookup, lost_race: bool
@@ -182,7 +164,7 @@ class VisitorService:
         """The first of `tokens` (oldest first) that still has `wanted`, read consistently: an
         index may lag behind the table. None only if nobody holds `wanted`'s guard: a holder
         always has the value, so one that did not has just changed (a move, a new phone):
-        VisitorWriteConflict, and the registration reads again."""
+        WriteConflict, and the registration reads again."""
         for token in tokens:
             record = self.visitors.get_record(token)
             if record is None or record.erasing:
@@ -191,7 +173,7 @@ class VisitorService:
                 return record
         if guard is not None:
             self.guards.drop_if_stale(guard)
-            raise VisitorWriteConflict()
+            raise WriteConflict()
         return None
 
     def _update(
@@ -227,17 +209,14 @@ class VisitorService:
         """A new visitor only, as a registration creates one (`voip-admin create-visitor`);
         VisitorExists when the token is taken. No phone or email matching: the visitor claims the
         guards of its phone and email only if nobody holds them."""
-        for pause in CONFLICT_BACKOFF:
-            self._pause(pause)
+
+        def attempt(_: Attempt) -> dict[str, Any]:
+            # Again when a guard was claimed meanwhile: they are read again.
             wanted = wanted_guards(registration)
             held = self.guards.read(wanted.values())
-            try:
-                return self._create(
-                    registration, {k for k in wanted.values() if k and k not in held}
-                )
-            except VisitorWriteConflict:
-                continue  # a guard was claimed meanwhile: read them again
-        raise ServiceUnavailable()
+            return self._create(registration, {k for k in wanted.values() if k and k not in held})
+
+        return retry(attempt, VISITOR_WRITES, self.sleep)
 
     def _create(self, registration: Registration, free: set[str]) -> dict[str, Any]:
         username = registration.username or next_guest_username(self.counters)
@@ -269,19 +248,17 @@ class VisitorService:
         Refused with an open room, having written nothing; an erasure interrupted earlier (a
         crash, a 503, more rooms than one request's time allows) is resumed and finished."""
         deadline = self.erasure.deadline()
-        for pause in CONFLICT_BACKOFF:
-            self._pause(pause)
-            current = record if record is not None else self.visitors.get_record(token)
-            record = None
-            if current is None:
+
+        def attempt(this: Attempt) -> dict[str, Any]:
+            # Again when the mark lost: a room opened, or the token moved.
+            read = record if this.first and record is not None else self.visitors.get_record(token)
+            if read is None:
                 raise UnknownVisitorToken()
-            if not current.erasing:
-                if current.open_room_id is not None:
+            if not read.erasing:
+                if read.open_room_id is not None:
                     raise VisitorHasOpenRooms()
-                try:
-                    self.erasure.mark(current)
-                except RoomWriteConflict:
-                    continue  # re-read: a room opened, or the token moved
-            self.erasure.complete(current.visitor, deadline)
-            return {"_id": current.visitor.id, "ts": iso_from_ms(self.clock())}
-        raise ServiceUnavailable()
+                self.erasure.mark(read)
+            self.erasure.complete(read.visitor, deadline)
+            return {"_id": read.visitor.id, "ts": iso_from_ms(self.clock())}
+
+        return retry(attempt, VISITOR_WRITES, self.sleep)
