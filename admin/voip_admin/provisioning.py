@@ -15,7 +15,6 @@ from voip_core.store.tokens import DuplicateTokenName
 from voip_core.store.users import DuplicateUsername
 from voip_core.store.visitors import VisitorExists
 from voip_core.visitor_check import check_visitor_body, registration_from
-from voip_core.visitor_service import VisitorService
 
 from voip_admin.connection import (
     EndpointError,
@@ -185,7 +184,7 @@ class Provisioning:
         if self.services.visitors.get(command.token) is not None:
             raise UsageError("A visitor with this token already exists")
         try:
-            return VisitorService.of(self.services).create(registration)
+            return self.services.visitor_service.create(registration)
         except VisitorExists as error:
             raise UsageError("A visitor with this token already exists") from error
 

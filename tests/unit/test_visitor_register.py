@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from voip_admin.cli import main as voip_admin
 from voip_core.services import Services
-from voip_core.visitor_service import VisitorService
 
 from tests.unit.calls import Calls, compact, rate_headers, too_many
 from tests.unit.conftest import PUBLIC_VISITOR_API, START_MS, Actors, Api, Configure, FakeClock
@@ -360,7 +359,7 @@ def test_a_concurrent_registration_of_the_token_wins_and_both_answer_with_it(
 
     def create_after_a_winner(doc: dict[str, Any], guards: Any = None) -> None:
         if not winner:
-            other = VisitorService.of(services)
+            other = services.visitor_service
             monkeypatch.setattr(services.visitors, "create", real_create)
             document, created = other.register(registration_of({"token": "t-race", "name": "Mary"}))
             assert created  # the loser below matched it instead: no two "new" for one token

@@ -1,64 +1,53 @@
-"""The one place that turns a route's outcome into a response: success, a Rocket.Chat error
-envelope, 503 for an unavailable datastore, or the 500 envelope for anything unexpected (§8).
+"""The one place that turns a request into a response: its route's gate, then its answer; an
+`ApiError` as its Rocket.Chat envelope (503 for an unavailable datastore), and anything unexpected
+as the 500 envelope (§8). Each is logged in one line.
 
 Before any route's own checks, a body over MAX_REQUEST_BODY_BYTES is refused with 413, as a
-gateway's limit would: it is never decoded or parsed, and counts against no rate limit."""
+gateway's limit would: it is never decoded or parsed, and counts against no rate limit. Once the
+gate has counted a request, its X-RateLimit-* headers go on the answer, whatever it is."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from voip_core import room_close, visitor_routes, voip_room
 from voip_core.errors import INTERNAL_ERROR_BODY, NOT_FOUND_BODY, ApiError, PayloadTooLarge
+from voip_core.guard import Endpoint
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.observability import logger
-from voip_core.room_close import ROUTE as ROOM_CLOSE_ROUTE
-from voip_core.room_close import close_room
 from voip_core.services import Services
-from voip_core.visitor_routes import (
-    DELETE_ROUTE,
-    GET_ROUTE,
-    REGISTER_ROUTE,
-    delete_visitor,
-    get_visitor,
-    register_visitor,
-)
-from voip_core.voip_room import ROUTE as VOIP_ROOM_ROUTE
-from voip_core.voip_room import create_or_get_room
 
-Route = Callable[[Services, HttpRequest, dict[str, str]], HttpResponse]
-
-ROUTES: dict[str, Route] = {
-    VOIP_ROOM_ROUTE: create_or_get_room,
-    ROOM_CLOSE_ROUTE: close_room,
-    REGISTER_ROUTE: register_visitor,
-    GET_ROUTE: get_visitor,
-    DELETE_ROUTE: delete_visitor,
+ROUTES: dict[str, Endpoint] = {
+    voip_room.ROUTE: voip_room.ENDPOINT,
+    room_close.ROUTE: room_close.ENDPOINT,
+    visitor_routes.REGISTER_ROUTE: visitor_routes.REGISTER,
+    visitor_routes.GET_ROUTE: visitor_routes.GET,
+    visitor_routes.DELETE_ROUTE: visitor_routes.DELETE,
 }
 
 
 def handle(services: Services, request: HttpRequest) -> HttpResponse:
-    route = ROUTES.get(request.route_key)
-    if route is None:
+    endpoint = ROUTES.get(request.route_key)
+    if endpoint is None:
         return HttpResponse(404, dict(NOT_FOUND_BODY))
-    response_headers: dict[str, str] = {}
+    rate_headers: dict[str, str] = {}  # none until the gate has counted the request
     try:
         if request.body_size > services.settings.max_request_body_bytes:
             raise PayloadTooLarge()
-        response = route(services, request, response_headers)
+        admitted = endpoint.admit(services, request)
+        rate_headers = admitted.headers
+        answer = endpoint.answer(services, request, admitted)
     except ApiError as error:
-        response = HttpResponse(error.status, error.body, {**response_headers, **error.headers})
         log = logger.warning if error.status >= 500 else logger.info
         log(
             "request refused",
             extra={"route": request.route_key, "status": error.status, "error": error.code},
         )
-        return response
+        return HttpResponse(error.status, error.body, {**rate_headers, **error.headers})
     except Exception:
         logger.exception("unexpected failure", extra={"route": request.route_key, "status": 500})
-        return HttpResponse(500, dict(INTERNAL_ERROR_BODY), response_headers)
-    response.headers = {**response_headers, **response.headers}
+        return HttpResponse(500, dict(INTERNAL_ERROR_BODY), rate_headers)
     logger.info(
         "request handled",
-        extra={"route": request.route_key, "status": response.status, "outcome": response.outcome},
+        extra={"route": request.route_key, "status": answer.status, "outcome": answer.outcome},
     )
-    return response
+    headers = {**rate_headers, **answer.headers}
+    return HttpResponse(answer.status, answer.body, headers, outcome=answer.outcome)

@@ -6,8 +6,7 @@ limit."""
 
 from __future__ import annotations
 
-from voip_core.errors import UnknownVisitorToken
-from voip_core.guard import admit_visitor_request
+from voip_core.guard import Admission, Endpoint, admit_visitor_request
 from voip_core.http import (
     VISITOR_ERASED,
     VISITOR_FETCHED,
@@ -18,49 +17,44 @@ from voip_core.http import (
 )
 from voip_core.services import Services
 from voip_core.visitor_check import read_registration
-from voip_core.visitor_service import VisitorService
 
 REGISTER_ROUTE = "POST /api/v1/livechat/visitor"
 GET_ROUTE = "GET /api/v1/livechat/visitor/{token}"
 DELETE_ROUTE = "DELETE /api/v1/livechat/visitor/{token}"
 
 
-def register_visitor(
-    services: Services, request: HttpRequest, response_headers: dict[str, str]
-) -> HttpResponse:
+def admit_register(services: Services, request: HttpRequest) -> Admission:
     limit = services.settings.limits.visitor_register
-    admit_visitor_request(
-        services, request, route=REGISTER_ROUTE, limit=limit, response_headers=response_headers
-    )
+    return admit_visitor_request(services, request, route=REGISTER_ROUTE, limit=limit)
+
+
+def register_visitor(services: Services, request: HttpRequest, _: Admission) -> HttpResponse:
     registration = read_registration(request.body)
-    visitors = VisitorService.of(services)
-    visitor, created = visitors.register(registration, visitors.look_up(registration))
+    visitor, created = services.visitor_service.register(registration)
     outcome = VISITOR_REGISTERED_NEW if created else VISITOR_REGISTERED_MATCHED
     return HttpResponse(200, {"visitor": visitor, "success": True}, outcome=outcome)
 
 
-def get_visitor(
-    services: Services, request: HttpRequest, response_headers: dict[str, str]
-) -> HttpResponse:
+def admit_get(services: Services, request: HttpRequest) -> Admission:
     limit = services.settings.limits.visitor_get
-    admit_visitor_request(
-        services, request, route=GET_ROUTE, limit=limit, response_headers=response_headers
-    )
-    visitor = VisitorService.of(services).find(request.path_parameters.get("token", ""))
+    return admit_visitor_request(services, request, route=GET_ROUTE, limit=limit)
+
+
+def get_visitor(services: Services, request: HttpRequest, _: Admission) -> HttpResponse:
+    visitor = services.visitor_service.find(request.path_parameters.get("token", ""))
     return HttpResponse(200, {"visitor": visitor, "success": True}, outcome=VISITOR_FETCHED)
 
 
-def delete_visitor(
-    services: Services, request: HttpRequest, response_headers: dict[str, str]
-) -> HttpResponse:
+def admit_delete(services: Services, request: HttpRequest) -> Admission:
     limit = services.settings.limits.visitor_delete
-    admit_visitor_request(
-        services, request, route=DELETE_ROUTE, limit=limit, response_headers=response_headers
-    )
-    visitors = VisitorService.of(services)
-    token = request.path_parameters.get("token", "")
-    record = visitors.visitors.get_record(token)
-    if record is None:
-        raise UnknownVisitorToken()
-    erased = visitors.erase(token, record)
+    return admit_visitor_request(services, request, route=DELETE_ROUTE, limit=limit)
+
+
+def delete_visitor(services: Services, request: HttpRequest, _: Admission) -> HttpResponse:
+    erased = services.visitor_service.erase(request.path_parameters.get("token", ""))
     return HttpResponse(200, {"visitor": erased, "success": True}, outcome=VISITOR_ERASED)
+
+
+REGISTER = Endpoint(admit_register, register_visitor)
+GET = Endpoint(admit_get, get_visitor)
+DELETE = Endpoint(admit_delete, delete_visitor)

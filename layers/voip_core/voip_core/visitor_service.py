@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from voip_core.errors import UnknownVisitorToken, VisitorHasOpenRooms
 from voip_core.store.counters import CounterStore
@@ -31,9 +31,6 @@ from voip_core.visitors import (
     next_guest_username,
     updated_visitor_document,
 )
-
-if TYPE_CHECKING:
-    from voip_core.services import Services
 
 # What a registration that lost a race reads again for: any lost write, or a token taken meanwhile.
 _LOST_RACE = (WriteConflict, VisitorExists)
@@ -96,35 +93,19 @@ class VisitorService:
         self.clock = clock
         self.sleep = sleep
 
-    @classmethod
-    def of(cls, services: Services) -> VisitorService:
-        tables = services.settings.tables
-        client = services.visitors.client
-        guards = GuardStore(client, tables.visitor_guards)
-        return cls(
-            visitors=services.visitors,
-            guards=guards,
-            transactions=VisitorTransactions(client, tables.visitors, tables.rooms),
-            erasure=VisitorErasure(client, tables.visitors, services.rooms, guards),
-            counters=services.counters,
-            clock=services.clock,
-        )
-
     # --- register -----------------------------------------------------------------------------
 
     def look_up(self, registration: Registration) -> Lookup:
         """The token read, the index queries and the guard read, in parallel."""
         return look_up(self.visitors, self.guards, registration)
 
-    def register(
-        self, registration: Registration, lookup: Lookup | None = None
-    ) -> tuple[dict[str, Any], bool]:
+    def register(self, registration: Registration) -> tuple[dict[str, Any], bool]:
         """The visitor document after this registration, and whether it was created (else an
         existing visitor matched by token, phone or email)."""
 
         def attempt(this: Attempt) -> tuple[dict[str, Any], bool]:
-            read = lookup if this.first and lookup is not None else self.look_up(registration)
-            return self._register(registration, read, lost_race=not this.first)
+            lookup = self.look_up(registration)
+            return self._register(registration, lookup, lost_race=not this.first)
 
         return retry(attempt, VISITOR_WRITES, self.sleep, on=_LOST_RACE)
 
@@ -243,7 +224,7 @@ class VisitorService:
             raise UnknownVisitorToken()
         return visitor.doc
 
-    def erase(self, token: str, record: VisitorRecord | None = None) -> dict[str, Any]:
+    def erase(self, token: str) -> dict[str, Any]:
         """Delete the visitor's rooms and the visitor (its token is free again): `{_id, ts}`.
         Refused with an open room, having written nothing; an erasure interrupted earlier (a
         crash, a 503, more rooms than one request's time allows) is resumed and finished."""
@@ -251,7 +232,7 @@ class VisitorService:
 
         def attempt(this: Attempt) -> dict[str, Any]:
             # Again when the mark lost: a room opened, or the token moved.
-            read = record if this.first and record is not None else self.visitors.get_record(token)
+            read = self.visitors.get_record(token)
             if read is None:
                 raise UnknownVisitorToken()
             if not read.erasing:
