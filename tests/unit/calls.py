@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.conftest import load_event
 from tests.unit.conftest import Api

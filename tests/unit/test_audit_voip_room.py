@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 from voip_admin.cli import main
-from voip_core.services import Services
+from voip_core.wiring import Services
 from voip_local.template import create_tables
 
 from tests.unit.conftest import Actors, Api, scan_tables

@@ -9,10 +9,10 @@ import json
 from typing import Any
 
 import pytest
-from voip_core.services import Services
+from voip_core.domain.visitors import Registration
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
-from voip_core.visitor_check import Registration
+from voip_core.wiring import Services
 
 from tests.unit import fault_injection as faults
 from tests.unit.conftest import Actors, Api, FakeClock, scan_tables

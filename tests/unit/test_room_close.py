@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from voip_admin.cli import main as voip_admin
-from voip_core.ids import random_id
-from voip_core.models import Room
-from voip_core.rooms import new_call_room
-from voip_core.services import Services
+from voip_core.domain.ids import random_id
+from voip_core.domain.models import Room
+from voip_core.domain.rooms import new_call_room
 from voip_core.store.transactions import WriteConflict
+from voip_core.wiring import Services
 
 from tests.unit.calls import (
     Calls,

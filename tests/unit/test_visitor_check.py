@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.unit.calls import Calls, compact
 from tests.unit.conftest import PUBLIC_VISITOR_API, Api

@@ -11,10 +11,10 @@ import threading
 from typing import Any
 
 import pytest
-from voip_core.services import Services
+from voip_core.domain.visitors import Registration
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
-from voip_core.visitor_check import Registration
+from voip_core.wiring import Services
 
 from tests.unit import fault_injection as faults
 from tests.unit.calls import Calls

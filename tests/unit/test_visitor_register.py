@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from voip_admin.cli import main as voip_admin
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.unit.calls import Calls, compact, rate_headers, too_many
 from tests.unit.conftest import PUBLIC_VISITOR_API, START_MS, Actors, Api, Configure, FakeClock
@@ -395,6 +395,6 @@ def test_a_conflicting_update_is_retried(
 
 
 def registration_of(visitor: dict[str, Any]) -> Any:
-    from voip_core.visitor_check import registration_from
+    from voip_core.routes.visitors import registration_from
 
     return registration_from(visitor)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from voip_core.jsjson import escape_lone_surrogates
-from voip_core.querystring import parse_query
+from voip_core.compat.jsjson import escape_lone_surrogates
+from voip_core.compat.querystring import parse_query
 
 # Each success's `outcome`, by route (template.yaml's metric filters match these strings).
 ROOM_CREATED = "room-created"
@@ -51,7 +51,8 @@ class HttpRequest:
 
     @cached_property
     def query(self) -> dict[str, Any]:
-        """The query string as Rocket.Chat's Express reads it (querystring.py), parsed once."""
+        """The query string as Rocket.Chat's Express reads it (compat/querystring.py), parsed
+        once."""
         return parse_query(self.raw_query)
 
 

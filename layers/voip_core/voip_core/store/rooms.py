@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from voip_core.models import Room
+from voip_core.domain.models import Room
 from voip_core.store.dynamo import (
     datastore_errors,
     dump_document,

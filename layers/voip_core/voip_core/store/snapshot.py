@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from voip_core.models import Room, TokenRecord, User, Visitor
+from voip_core.domain.models import Room, TokenRecord, User, Visitor
 from voip_core.store.batches import batch_get
 from voip_core.store.dynamo import usable_key
 from voip_core.store.rooms import RoomStore

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from voip_core.domain.models import TokenRecord
 from voip_core.errors import ServiceUnavailable
-from voip_core.models import TokenRecord
 from voip_core.store.dynamo import datastore_errors, from_item, get_consistent, to_item
 from voip_core.store.retry import BATCH, Attempt, retry
 from voip_core.store.transactions import WriteConflict, transact_write

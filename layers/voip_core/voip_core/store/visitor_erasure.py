@@ -26,8 +26,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from voip_core.domain.models import Visitor
 from voip_core.errors import ServiceUnavailable
-from voip_core.models import Visitor
 from voip_core.store.batches import batch_delete
 from voip_core.store.dynamo import datastore_errors, error_code
 from voip_core.store.retry import Sleep

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from voip_core.jsjson import js_trim
-from voip_core.models import Visitor
+from voip_core.compat.jsjson import js_trim
+from voip_core.domain.models import Visitor
 from voip_core.store.dynamo import (
     datastore_errors,
     dump_document,

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from voip_core.rate_limit import RateLimiter
-from voip_core.room_service import RoomService
+from voip_core.domain.clock import Clock, system_clock
+from voip_core.services.rate_limit import RateLimiter
+from voip_core.services.rooms import RoomService
+from voip_core.services.visitors import VisitorService
 from voip_core.settings import Settings
 from voip_core.store.counters import CounterStore
 from voip_core.store.dynamo import make_client
@@ -18,10 +20,8 @@ from voip_core.store.tokens import TokenStore
 from voip_core.store.users import UserStore
 from voip_core.store.visitor_erasure import VisitorErasure
 from voip_core.store.visitor_guards import GuardStore
-from voip_core.store.visitor_transactions import VisitorTransactions
+from voip_core.store.visitor_moves import VisitorMoves
 from voip_core.store.visitors import VisitorStore
-from voip_core.timeutil import Clock, system_clock
-from voip_core.visitor_service import VisitorService
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class Services:
             visitor_service=VisitorService(
                 visitors=visitors,
                 guards=guards,
-                transactions=VisitorTransactions(client, tables.visitors, tables.rooms),
+                moves=VisitorMoves(client, tables.visitors, tables.rooms),
                 erasure=VisitorErasure(client, tables.visitors, rooms, guards),
                 counters=counters,
                 clock=clock,

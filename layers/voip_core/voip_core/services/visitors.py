@@ -14,23 +14,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from voip_core.domain.clock import Clock, iso_from_ms
+from voip_core.domain.visitors import (
+    Registration,
+    merged_livechat_data,
+    new_visitor_document,
+    registration_changes,
+    updated_visitor_document,
+)
 from voip_core.errors import UnknownVisitorToken, VisitorHasOpenRooms
+from voip_core.services.visitor_lookup import Lookup, look_up, wanted_guards
 from voip_core.store.counters import CounterStore
 from voip_core.store.retry import VISITOR_WRITES, Attempt, Sleep, retry
 from voip_core.store.transactions import WriteConflict
 from voip_core.store.visitor_erasure import VisitorErasure
 from voip_core.store.visitor_guards import EMAIL, PHONE, Guard, GuardStore
-from voip_core.store.visitor_transactions import VisitorTransactions
+from voip_core.store.visitor_moves import VisitorMoves
 from voip_core.store.visitors import VisitorExists, VisitorRecord, VisitorStore, index_email
-from voip_core.timeutil import Clock, iso_from_ms
-from voip_core.visitor_check import Registration
-from voip_core.visitor_lookup import Lookup, look_up, wanted_guards
-from voip_core.visitors import (
-    merged_livechat_data,
-    new_visitor_document,
-    next_guest_username,
-    updated_visitor_document,
-)
 
 # What a registration that lost a race reads again for: any lost write, or a token taken meanwhile.
 _LOST_RACE = (WriteConflict, VisitorExists)
@@ -53,25 +53,14 @@ def _same_but_updated_at(left: dict[str, Any], right: dict[str, Any]) -> bool:
     return without_time(left) == without_time(right)
 
 
-def registration_changes(
-    registration: Registration, token: str, doc: dict[str, Any]
-) -> dict[str, Any]:
-    """What every registration sets on the visitor it matched (besides `_updatedAt`)."""
-    changes: dict[str, Any] = {"status": "online", "token": token}
-    if registration.name:
-        changes["name"] = registration.name
-    if registration.phone:
-        changes["phone"] = [{"phoneNumber": registration.phone}]
-    if registration.email:
-        changes["visitorEmails"] = [{"address": registration.email}]
-    if registration.department:
-        changes["department"] = registration.department
-    if registration.custom_fields:
-        changes["livechatData"] = merged_livechat_data(
-            doc.get("livechatData"),
-            ((f.key, f.value, f.overwrite) for f in registration.custom_fields),
-        )
-    return changes
+GUEST_COUNTER = "livechat-guest"
+
+
+def next_guest_username(counters: CounterStore) -> str:
+    """`guest-<n>`: Rocket.Chat's guest count starts at 1 and is incremented before use, so a
+    fresh install's first generated name is guest-2. The Counters item counts the names handed out
+    (its first increment returns 1), so the name's number is one more."""
+    return f"guest-{counters.next_value(GUEST_COUNTER) + 1}"
 
 
 class VisitorService:
@@ -79,7 +68,7 @@ class VisitorService:
         self,
         visitors: VisitorStore,
         guards: GuardStore,
-        transactions: VisitorTransactions,
+        moves: VisitorMoves,
         erasure: VisitorErasure,
         counters: CounterStore,
         clock: Clock,
@@ -87,7 +76,7 @@ class VisitorService:
     ) -> None:
         self.visitors = visitors
         self.guards = guards
-        self.transactions = transactions
+        self.moves = moves
         self.erasure = erasure
         self.counters = counters
         self.clock = clock
@@ -181,9 +170,7 @@ class VisitorService:
         changes = registration_changes(registration, registration.token, current)
         doc = updated_visitor_document(current, changes, self.clock())
         wanted = VisitorStore.guard_keys(doc)
-        self.transactions.move(
-            record, doc, self.guards.changes(doc, record.held, wanted, free, True)
-        )
+        self.moves.move(record, doc, self.guards.changes(doc, record.held, wanted, free, True))
         return doc
 
     def create(self, registration: Registration) -> dict[str, Any]:

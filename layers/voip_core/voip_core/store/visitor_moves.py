@@ -32,7 +32,7 @@ def _delete_if_unchanged(table: str, record: VisitorRecord) -> dict[str, Any]:
     }
 
 
-class VisitorTransactions:
+class VisitorMoves:
     def __init__(self, client: Any, visitors_table: str, rooms_table: str) -> None:
         self.client = client
         self.visitors_table = visitors_table

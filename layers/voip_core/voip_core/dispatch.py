@@ -8,19 +8,19 @@ gate has counted a request, its X-RateLimit-* headers go on the answer, whatever
 
 from __future__ import annotations
 
-from voip_core import room_close, visitor_routes, voip_room
 from voip_core.errors import INTERNAL_ERROR_BODY, NOT_FOUND_BODY, ApiError, PayloadTooLarge
-from voip_core.guard import Endpoint
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.observability import logger
-from voip_core.services import Services
+from voip_core.routes import room_close, visitors, voip_room
+from voip_core.routes.gate import Endpoint
+from voip_core.wiring import Services
 
 ROUTES: dict[str, Endpoint] = {
     voip_room.ROUTE: voip_room.ENDPOINT,
     room_close.ROUTE: room_close.ENDPOINT,
-    visitor_routes.REGISTER_ROUTE: visitor_routes.REGISTER,
-    visitor_routes.GET_ROUTE: visitor_routes.GET,
-    visitor_routes.DELETE_ROUTE: visitor_routes.DELETE,
+    visitors.REGISTER_ROUTE: visitors.REGISTER,
+    visitors.GET_ROUTE: visitors.GET,
+    visitors.DELETE_ROUTE: visitors.DELETE,
 }
 
 

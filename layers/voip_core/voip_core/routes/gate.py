@@ -11,7 +11,7 @@ A request over its limit is refused here, before its route parses its body or re
 the counter (and, where authentication comes first, the token and user it needs anyway): a
 refused request costs almost nothing.
 
-Every route is an `Endpoint`: its gate, then its answer. The dispatcher (api.py) puts the
+Every route is an `Endpoint`: its gate, then its answer. The dispatcher (dispatch.py) puts the
 admission's X-RateLimit-* headers on whatever the answer turns out to be, a refusal included.
 """
 
@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from voip_core.auth import authenticate, hash_token, read_credentials
+from voip_core.domain.auth import authenticate, hash_token, read_credentials
+from voip_core.domain.models import User
+from voip_core.domain.permissions import require_role
 from voip_core.http import HttpRequest, HttpResponse
-from voip_core.models import User
-from voip_core.permissions import require_role
-from voip_core.services import Services
 from voip_core.store.snapshot import Snapshot, SnapshotKeys
+from voip_core.wiring import Services
 
 # The public routes have no caller: nobody is exempt from their limit.
 _NOBODY = User(id="", username=None)

@@ -8,15 +8,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from voip_core.domain.clock import Clock
+from voip_core.domain.ids import random_id
+from voip_core.domain.models import Room, User, Visitor
+from voip_core.domain.rooms import (
+    ROOM_TYPE,
+    RoomQuery,
+    closed_call_room,
+    is_call_room_of,
+    new_call_room,
+)
 from voip_core.errors import BusinessError, ServiceUnavailable
-from voip_core.ids import random_id
-from voip_core.models import Room, User, Visitor
-from voip_core.room_query import RoomQuery
-from voip_core.rooms import ROOM_TYPE, closed_call_room, is_call_room_of, new_call_room
 from voip_core.store.retry import ROOM_WRITES, Attempt, Sleep, retry
 from voip_core.store.rooms import RoomStore
 from voip_core.store.visitors import VisitorStore
-from voip_core.timeutil import Clock
 
 
 class RoomService:
@@ -76,7 +81,7 @@ class RoomService:
     def _ensure_closable(self, room: dict[str, Any], visitor: Visitor) -> None:
         """A room opens only if its closed form (which adds the visitor's username once more) fits
         one item too, so every open room can be closed, and its visitor then erased: 413 before
-        anything is written otherwise. Registration bounds the fields (visitor_check.py); this
+        anything is written otherwise. Registration bounds the fields (routes/visitors.py); this
         covers visitors stored before those bounds."""
         closed_by = {"_id": visitor.id, "username": visitor.doc.get("username")}
         self.rooms.ensure_fits(closed_call_room(room, "visitor", closed_by, self.clock()))
