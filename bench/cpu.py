@@ -91,8 +91,8 @@ def botocore_call(get_items: dict[str, Any], request_items: dict[str, Any]) -> C
 
 
 def _kinds(given: dict[str, Any], stub: Any) -> dict[str, Callable[[], Any]]:
-    from voip_core.services import Services
     from voip_core.settings import Settings
+    from voip_core.wiring import Services
     from voip_local.functions import LambdaContext
 
     from bench.world import load_app, silence_logs

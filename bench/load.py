@@ -134,10 +134,10 @@ def run_level(
 
 def _fresh_visitors(state: dict[str, Any], count: int) -> list[str]:
     """Visitors provisioned in the stack's DynamoDB the way `voip-admin create-visitor` does."""
-    from voip_core.services import Services
+    from voip_core.domain.visitors import new_visitor_document
     from voip_core.settings import Settings
     from voip_core.store.dynamo import make_client
-    from voip_core.visitors import new_visitor_document
+    from voip_core.wiring import Services
 
     services = Services.build(
         Settings.from_env({}), client=make_client(state["dynamodbUrl"], state["region"])

@@ -108,8 +108,8 @@ class Bench:
 
     def visitor_auth(self, on: bool) -> None:
         """Rebuild the handler's services with VISITOR_API_REQUIRES_AUTH on or off."""
-        from voip_core.services import Services
         from voip_core.settings import Settings
+        from voip_core.wiring import Services
 
         env = {**os.environ, "VISITOR_API_REQUIRES_AUTH": "true" if on else "false"}
         self.app.services = Services.build(Settings.from_env(env), client=self.client)
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with moto_process() as endpoint:
         from voip_admin.template import create_tables
-        from voip_core.accounts import Accounts
+        from voip_core.services.accounts import Accounts
         from voip_core.store.dynamo import make_client
 
         create_tables(make_client(endpoint_url=endpoint))

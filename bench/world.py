@@ -113,10 +113,10 @@ class People:
     services: Any = None
 
     def __post_init__(self) -> None:
-        from voip_core.accounts import Accounts
-        from voip_core.services import Services
+        from voip_core.services.accounts import Accounts
         from voip_core.settings import Settings
         from voip_core.store.dynamo import make_client
+        from voip_core.wiring import Services
 
         self.services = Services.build(
             Settings.from_env(os.environ), client=make_client(endpoint_url=self.endpoint)
@@ -130,7 +130,7 @@ class People:
 
     def visitor(self) -> str:
         """A new visitor, shaped like a caller (name and phone); returns its token."""
-        from voip_core.visitors import new_visitor_document
+        from voip_core.domain.visitors import new_visitor_document
 
         self.visitors_made += 1
         n = self.visitors_made
@@ -246,7 +246,7 @@ def check_answer(path: RequestPath, response: dict[str, Any]) -> str | None:
 
 def get_request_items(people: People, visitor_token: str, room_id: str) -> dict[str, Any]:
     """The one BatchGetItem a get by rid needs, as baseline (a) sends it."""
-    from voip_core.auth import hash_token
+    from voip_core.domain.auth import hash_token
 
     agent_id, agent_token = people.agent
     settings = people.services.settings.tables

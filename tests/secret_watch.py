@@ -1,10 +1,10 @@
 """Secret hygiene for every test: no auth token, token hash or X-Auth-Token value in a log line.
 
 `SecretWatch` registers secrets as the code produces or handles them (it wraps
-`voip_core.auth.hash_token`, `voip_core.auth.read_credentials` and `voip_core.ids.new_secret`
-wherever they were imported), captures every log record emitted while it is installed (formatted
-as the service's Powertools logger writes it, plus its raw fields), and lists each record that
-contains a secret in any spelling a log line could give it.
+`voip_core.domain.auth.hash_token`, `voip_core.domain.auth.read_credentials` and
+`voip_core.domain.ids.new_secret` wherever they were imported), captures every log record emitted
+while it is installed (formatted as the service's Powertools logger writes it, plus its raw
+fields), and lists each record that contains a secret in any spelling a log line could give it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import pytest
-from voip_core import auth, ids
+from voip_core.domain import auth, ids
 from voip_core.observability import logger as service_logger
 
 # Shorter values (a test's "x" or "bad") would match innocent text; real tokens are 43 characters.

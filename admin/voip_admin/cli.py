@@ -16,8 +16,8 @@ from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
+from voip_core.compat.jsjson import escape_lone_surrogates
 from voip_core.errors import ApiError
-from voip_core.jsjson import escape_lone_surrogates
 
 from voip_admin import smoke
 from voip_admin.connection import EXIT_USAGE

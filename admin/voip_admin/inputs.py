@@ -46,7 +46,7 @@ class TokenName(UserRef):
 
 
 class CreateVisitor(_Input):
-    """Checked where `POST livechat/visitor` checks its body (voip_core.visitor_check), so the
+    """Checked where `POST livechat/visitor` checks its body (voip_core.routes.visitors), so the
     CLI and the route accept and refuse the same visitors."""
 
     token: str

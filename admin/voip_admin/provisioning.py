@@ -6,16 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
-from voip_core.accounts import Accounts, UnknownUser
 from voip_core.errors import ApiError
-from voip_core.services import Services
+from voip_core.routes.visitors import check_visitor_body, registration_from
+from voip_core.services.accounts import Accounts, UnknownUser
 from voip_core.settings import TABLES, Settings, SettingsError, TableNames
 from voip_core.store.dynamo import error_code, make_client
 from voip_core.store.tokens import DuplicateTokenName
 from voip_core.store.users import DuplicateUsername
 from voip_core.store.visitors import VisitorExists
-from voip_core.visitor_check import check_visitor_body, registration_from
-from voip_core.visitor_service import VisitorService
+from voip_core.wiring import Services
 
 from voip_admin.connection import (
     EndpointError,
@@ -173,7 +172,7 @@ class Provisioning:
         if self.services.visitors.get(command.token) is not None:
             raise UsageError("A visitor with this token already exists")
         try:
-            return VisitorService.of(self.services).create(registration)
+            return self.services.visitor_service.create(registration)
         except VisitorExists as error:
             raise UsageError("A visitor with this token already exists") from error
 

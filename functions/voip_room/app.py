@@ -7,12 +7,12 @@ import gc
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
-from voip_core.api import handle
+from voip_core.dispatch import handle
 from voip_core.errors import INTERNAL_ERROR_BODY
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.observability import logger
-from voip_core.services import Services
 from voip_core.settings import Settings
+from voip_core.wiring import Services
 
 # Building the services (botocore's session, models and client) allocates most of what the
 # environment keeps: collections in the middle of it find next to nothing to free and cost ~8 ms

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 
 from voip_admin.inputs import CreateUser, CreateVisitor
 from voip_admin.provisioning import Provisioning
-from voip_core.services import Services
 from voip_core.settings import Settings
+from voip_core.wiring import Services
 
 ROUTE_PATH = "/api/v1/voip/room"
 AGENT_USERNAME = "demo.agent"

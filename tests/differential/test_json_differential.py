@@ -1,4 +1,4 @@
-"""Differential test of the body reader and writer (voip_core/jsjson.py) against Node itself:
+"""Differential test of the body reader and writer (voip_core/compat/jsjson.py) against Node itself:
 every text is read by both sides; they must agree on JSON or not, and on the value as
 JSON.stringify writes it back (numbers as doubles, key order, escapes), at depths far past
 Python's recursion limit. Zero differences allowed."""
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from voip_core.jsjson import MAX_STRINGIFY_DEPTH, NOT_JSON, TooDeep, js_stringify, parse_body
+from voip_core.compat.jsjson import MAX_STRINGIFY_DEPTH, NOT_JSON, TooDeep, js_stringify, parse_body
 
 from tests.differential.conftest import Reference
 

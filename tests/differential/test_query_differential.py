@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from voip_core.compat.querystring import parse_query
 from voip_core.errors import InvalidParams
-from voip_core.querystring import parse_query
-from voip_core.room_query import read_room_query
+from voip_core.routes.voip_room import read_room_query
 
 from tests.differential.conftest import Reference
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 from voip_admin.template import load_template
-from voip_core.services import Services
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
+from voip_core.wiring import Services
 from voip_local.apigw import is_text, query_parameters
 from voip_local.functions import LambdaContext, function_specs, load_handler
 from voip_local.routes import http_api_routes, match_route

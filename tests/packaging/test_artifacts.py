@@ -194,7 +194,7 @@ def test_handler_imports_resolve_against_the_layer(
     modules: dict[str, str] = result["modules"]
     assert modules["app"] == str(FUNCTION / "app.py")
     ours = {name: path for name, path in modules.items() if name.split(".")[0] in _LAYER_PACKAGES}
-    assert "voip_core.api" in ours and "aws_lambda_powertools" in ours
+    assert "voip_core.dispatch" in ours and "aws_lambda_powertools" in ours
     for name, path in ours.items():
         assert path.startswith(str(LAYER) + os.sep), f"{name} came from {path}"
     for name, path in modules.items():

@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from voip_core.services import Services
+from voip_core.wiring import Services
 from voip_local.functions import LambdaContext
 
 from tests.conftest import load_event

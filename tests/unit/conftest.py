@@ -20,12 +20,12 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.models import dynamodb_backends
 from voip_admin import provisioning
 from voip_admin.template import create_tables, load_template
-from voip_core.accounts import Accounts
+from voip_core.domain.visitors import new_visitor_document
 from voip_core.observability import logger as service_logger
-from voip_core.services import Services
+from voip_core.services.accounts import Accounts
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
-from voip_core.visitors import new_visitor_document
+from voip_core.wiring import Services
 
 from tests.conftest import ROOT
 from tests.unit.calls import Api

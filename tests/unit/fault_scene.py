@@ -7,14 +7,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from voip_core.ids import random_id
-from voip_core.models import User
-from voip_core.rooms import new_call_room
-from voip_core.services import Services
+from voip_core.domain.ids import random_id
+from voip_core.domain.models import User
+from voip_core.domain.rooms import new_call_room
 from voip_core.store.dynamo import make_client
 from voip_core.store.rooms import RoomStore
 from voip_core.store.users import UserStore
 from voip_core.store.visitors import VisitorStore
+from voip_core.wiring import Services
 
 from tests.unit.calls import Api
 

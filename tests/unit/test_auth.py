@@ -7,8 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from voip_core.accounts import Accounts
-from voip_core.services import Services
+from voip_core.services.accounts import Accounts
+from voip_core.wiring import Services
 
 from tests.unit.calls import Api
 from tests.unit.conftest import Actors, FakeClock

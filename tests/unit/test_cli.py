@@ -19,8 +19,8 @@ import voip_admin
 from botocore.exceptions import ClientError, EndpointConnectionError
 from voip_admin.connection import Failure, diagnose
 from voip_admin.provisioning import Datastore
-from voip_core.services import Services
 from voip_core.store.dynamo import make_client
+from voip_core.wiring import Services
 
 from tests.unit.calls import Api
 from tests.unit.cli_runner import Cli
@@ -304,7 +304,7 @@ def test_explicit_username_takes_no_number(cli: Cli) -> None:
     )
 
 
-# The route's own body rules (voip_core.visitor_check), so the two agree on every visitor. The
+# The route's own body rules (voip_core.routes.visitors), so the two agree on every visitor. The
 # blank and empty fields were refused by the CLI alone until the CLI reused the route's check: the
 # route takes an empty string for "not given" and keeps a blank one.
 SAME_RULES = [

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 from voip_admin.template import create_tables
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.unit.cli_runner import Cli
 from tests.unit.conftest import scan_tables

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 
-from voip_core.accounts import Accounts
-from voip_core.services import Services
+from voip_core.services.accounts import Accounts
+from voip_core.wiring import Services
 
 from tests.unit.calls import Api, open_room
 from tests.unit.conftest import Actors

@@ -8,9 +8,9 @@ import json
 from collections.abc import Mapping
 
 import pytest
-from voip_core.jsjson import MAX_STRINGIFY_DEPTH
-from voip_core.rooms import new_call_room
-from voip_core.services import Services
+from voip_core.compat.jsjson import MAX_STRINGIFY_DEPTH
+from voip_core.domain.rooms import new_call_room
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit.calls import Api, business, invalid

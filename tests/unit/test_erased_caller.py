@@ -9,11 +9,10 @@ import json
 from typing import Any
 
 import pytest
-from voip_core.services import Services
+from voip_core.domain.visitors import Registration
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
-from voip_core.visitor_check import Registration
-from voip_core.visitor_service import VisitorService
+from voip_core.wiring import Services
 
 from tests.unit import fault_injection as faults
 from tests.unit.calls import Api
@@ -45,7 +44,7 @@ def erase_and_register_again(services: Services, clock: FakeClock) -> dict[str, 
     """Another request erases the caller, and another person registers the same token: both
     through their own client, which meets no injected fault."""
     rival = Services.build(services.settings, make_client(), clock)
-    visitors = VisitorService.of(rival)
+    visitors = rival.visitor_service
     visitors.erase(VISITOR)
     document, _ = visitors.register(
         Registration(token=VISITOR, name="Bob Stone", phone="+15550199")

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
-from voip_core.room_query import RoomQuery
-from voip_core.services import Services
+from voip_core.domain.rooms import RoomQuery
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
 from voip_core.store.snapshot import SnapshotKeys
 from voip_core.store.visitor_erasure import ERASE_CALLS_WITHIN_SECONDS, Deadline, VisitorErasure
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit import fault_injection as faults

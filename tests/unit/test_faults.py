@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.summary import report_line
 from tests.unit import fault_injection as faults

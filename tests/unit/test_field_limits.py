@@ -9,8 +9,8 @@ import json
 from typing import Any
 
 import pytest
-from voip_core.services import Services
 from voip_core.settings import MOST_REQUEST_BODY_BYTES, Settings
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit.calls import Api, open_room

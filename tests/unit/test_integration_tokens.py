@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from voip_admin.cli import main as voip_admin
-from voip_core.auth import hash_token
-from voip_core.models import TokenRecord
-from voip_core.services import Services
+from voip_core.domain.auth import hash_token
+from voip_core.domain.models import TokenRecord
 from voip_core.store.tokens import PERSONAL_ACCESS_TOKEN, DuplicateTokenName
+from voip_core.wiring import Services
 
 from tests.unit.calls import Api
 from tests.unit.conftest import Actors, FakeClock, scan_tables

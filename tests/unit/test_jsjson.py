@@ -1,6 +1,7 @@
-"""The JSON reader and writer without recursion (voip_core/deep_json.py, jsjson.py): the reader
-accepts exactly what Python's json accepts (bar NaN/Infinity), at any depth; the writer writes
-what it wrote before, at any depth up to its bound. tests/differential compares both with node."""
+"""The JSON reader and writer without recursion (voip_core/compat/deep_json.py,
+compat/jsjson.py): the reader accepts exactly what Python's json accepts (bar NaN/Infinity), at any
+depth; the writer writes what it wrote before, at any depth up to its bound. tests/differential
+compares both with node."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from voip_core.deep_json import parse_deep
-from voip_core.jsjson import MAX_STRINGIFY_DEPTH, NOT_JSON, TooDeep, js_stringify, parse_body
+from voip_core.compat.deep_json import parse_deep
+from voip_core.compat.jsjson import MAX_STRINGIFY_DEPTH, NOT_JSON, TooDeep, js_stringify, parse_body
 
 SCALARS = st.one_of(
     st.none(),
@@ -131,7 +132,7 @@ def recursive_stringify(value: Any) -> str:
     if isinstance(value, list):
         return "[" + ",".join(recursive_stringify(item) for item in value) + "]"
     if isinstance(value, dict):
-        from voip_core.jsjson import js_key_order
+        from voip_core.compat.jsjson import js_key_order
 
         keys = js_key_order(list(value))
         members = (f"{js_stringify(key)}:{recursive_stringify(value[key])}" for key in keys)

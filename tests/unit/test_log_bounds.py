@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import pytest
 from voip_core.observability import MAX_LINE_BYTES, logger
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.unit.calls import Api
 from tests.unit.conftest import Actors

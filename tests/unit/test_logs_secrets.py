@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.conftest import load_event
 from tests.unit.calls import Api

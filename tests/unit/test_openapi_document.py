@@ -16,9 +16,9 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from voip_core.compat.jsjson import JS_WHITESPACE
 from voip_core.errors import ApiError
-from voip_core.jsjson import JS_WHITESPACE
-from voip_core.visitor_check import check_visitor_body, registration_from
+from voip_core.routes.visitors import check_visitor_body, registration_from
 
 from tests.conftest import ROOT
 from tests.expected import compact

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from voip_core.querystring import js_decode, parse_query
+from voip_core.compat.querystring import js_decode, parse_query
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from voip_core.ids import random_id
-from voip_core.models import Visitor
-from voip_core.room_query import RoomQuery
-from voip_core.rooms import new_call_room
-from voip_core.services import Services
+from voip_core.domain.ids import random_id
+from voip_core.domain.models import Visitor
+from voip_core.domain.rooms import RoomQuery, new_call_room
 from voip_core.store.snapshot import SnapshotKeys
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit.calls import Api

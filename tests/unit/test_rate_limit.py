@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.unit.calls import Api
 from tests.unit.conftest import START_MS, Actors, Configure, FakeClock

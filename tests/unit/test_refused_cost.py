@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from voip_core import close_body, visitor_check
+from voip_core.routes import room_close, visitors
 
 from tests.unit.calls import Answer, Api, too_many
 from tests.unit.conftest import Actors, Configure
@@ -32,7 +32,7 @@ INVALID_REGISTRATION = b'{"visitor":{"token":1}}'
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Which body readers ran: the visitor route's and room.close's."""
     seen: list[str] = []
-    for module, name in ((visitor_check, "visitor"), (close_body, "close")):
+    for module, name in ((visitors, "visitor"), (room_close, "close")):
         original = module.parse_body
 
         def spy(raw: bytes | None, original: Any = original, name: str = name) -> Any:

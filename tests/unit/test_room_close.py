@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from voip_admin.cli import main as voip_admin
-from voip_core.ids import random_id
-from voip_core.models import Room
-from voip_core.rooms import new_call_room
-from voip_core.services import Services
-from voip_core.store.rooms import RoomWriteConflict
+from voip_core.domain.ids import random_id
+from voip_core.domain.models import Room
+from voip_core.domain.rooms import new_call_room
+from voip_core.store.transactions import WriteConflict
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit.calls import Api, business, invalid, open_room, rate_headers, stored_room, too_many
@@ -270,7 +270,7 @@ def test_conflict_while_still_open_retries_then_succeeds(
     def conflict_twice(closed: dict[str, Any], unlink_visitor: bool) -> None:
         attempts.append(1)
         if len(attempts) <= 2:
-            raise RoomWriteConflict("TransactionConflict")
+            raise WriteConflict("TransactionConflict")
         real_close(closed, unlink_visitor)
 
     monkeypatch.setattr(services.rooms, "close_room", conflict_twice)
@@ -290,7 +290,7 @@ def test_conflicts_that_outlast_the_retries_are_503_and_write_nothing(
     before = scan_tables(dynamodb)
 
     def always_conflict(closed: dict[str, Any], unlink_visitor: bool) -> None:
-        raise RoomWriteConflict("TransactionConflict")
+        raise WriteConflict("TransactionConflict")
 
     monkeypatch.setattr(services.rooms, "close_room", always_conflict)
     monkeypatch.setattr(services.room_service, "sleep", lambda seconds: None)
@@ -310,14 +310,14 @@ def test_close_needs_the_room_still_its_visitors(
     may move it)."""
     room = open_room(api, agent, VISITOR)
     closed = {**stored_room(services, room["_id"]), "v": {**room["v"], "token": "someone-else"}}
-    with pytest.raises(RoomWriteConflict):
+    with pytest.raises(WriteConflict):
         services.rooms.close_room(closed, unlink_visitor=False)
     assert Room(stored_room(services, room["_id"])).is_open
     # and a room already closed is never closed again, link or no link
     first = {**stored_room(services, room["_id"]), "closer": "first"}
     del first["open"]
     services.rooms.close_room(first, unlink_visitor=True)
-    with pytest.raises(RoomWriteConflict):
+    with pytest.raises(WriteConflict):
         services.rooms.close_room({**first, "closer": "second"}, unlink_visitor=False)
     assert stored_room(services, room["_id"])["closer"] == "first"
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from voip_core.rooms import new_call_room
-from voip_core.services import Services
+from voip_core.domain.rooms import new_call_room
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit.calls import Api, business, invalid, open_room, stored_room

@@ -8,8 +8,8 @@ import re
 from typing import Any
 
 import pytest
-from voip_core.ids import random_id
-from voip_core.services import Services
+from voip_core.domain.ids import random_id
+from voip_core.wiring import Services
 
 from tests.expected import ROOM_KEYS, compact
 from tests.unit.calls import Api

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from voip_core.auth import Credentials, authenticate, hash_token
+from voip_core.domain.auth import Credentials, authenticate, hash_token
+from voip_core.domain.ids import new_secret
+from voip_core.domain.models import TokenRecord, User
 from voip_core.errors import Unauthorized
-from voip_core.ids import new_secret
-from voip_core.models import TokenRecord, User
 from voip_core.observability import logger as service_logger
 
 from tests.secret_watch import SecretWatch
@@ -110,7 +110,8 @@ class _NoEquality(str):
 
 @pytest.fixture
 def compared(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, Any]]:
-    """Every hmac.compare_digest call (auth.py's `hmac` is this module), still answered by it."""
+    """Every hmac.compare_digest call (domain/auth.py's `hmac` is this module), still answered by
+    it."""
     calls: list[tuple[Any, Any]] = []
     real_compare = hmac.compare_digest
 

@@ -16,7 +16,7 @@ from voip_admin import smoke
 from voip_admin.cli import main
 from voip_admin.smoke_http import Reply
 from voip_core.errors import ServiceUnavailable
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.conftest import load_event
 from tests.unit.calls import Api

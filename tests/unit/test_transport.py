@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from voip_core.services import Services
+from voip_core.wiring import Services
 from voip_local.functions import LambdaContext
 
 from tests.conftest import load_event

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from voip_core.services import Services
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit.calls import Api

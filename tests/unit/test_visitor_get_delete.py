@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from voip_core.ids import random_id
-from voip_core.rooms import closed_call_room, new_call_room
-from voip_core.services import Services
+from voip_core.domain.ids import random_id
+from voip_core.domain.rooms import closed_call_room, new_call_room
 from voip_core.store.visitor_erasure import VisitorErasure
 from voip_core.store.visitor_rooms import VisitorRoomIndex
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit.calls import Api, rate_headers, too_many

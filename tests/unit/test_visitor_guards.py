@@ -11,11 +11,10 @@ import threading
 from typing import Any
 
 import pytest
-from voip_core.services import Services
+from voip_core.domain.visitors import Registration
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
-from voip_core.visitor_check import Registration
-from voip_core.visitor_service import VisitorService
+from voip_core.wiring import Services
 
 from tests.unit import fault_injection as faults
 from tests.unit.calls import Api
@@ -86,7 +85,7 @@ def guards(dynamodb: Any, services: Services) -> dict[str, str]:
 def rival_registers(services: Services, registration: Registration) -> dict[str, Any]:
     """Another request's registration, through its own client (meets no injected fault)."""
     rival = Services.build(services.settings, make_client(), services.clock)
-    document, _ = VisitorService.of(rival).register(registration)
+    document, _ = rival.visitor_service.register(registration)
     return document
 
 
@@ -159,7 +158,7 @@ def test_concurrent_registrations_of_one_phone_converge(
                 return _real(*args, **kwargs)
 
         monkeypatch.setattr(dynamodb, operation, serialized)
-    visitors = VisitorService.of(services)
+    visitors = services.visitor_service
     barrier = threading.Barrier(8)
     answers: list[dict[str, Any]] = []
 

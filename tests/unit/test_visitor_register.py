@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 from voip_admin.cli import main as voip_admin
-from voip_core.services import Services
-from voip_core.visitor_service import VisitorService
+from voip_core.wiring import Services
 
 from tests.expected import compact
 from tests.unit.calls import Api, rate_headers, too_many
@@ -446,7 +445,7 @@ def test_a_concurrent_registration_of_the_token_wins_and_both_answer_with_it(
 
     def create_after_a_winner(doc: dict[str, Any], guards: Any = None) -> None:
         if not winner:
-            other = VisitorService.of(services)
+            other = services.visitor_service
             monkeypatch.setattr(services.visitors, "create", real_create)
             document, created = other.register(registration_of({"token": "t-race", "name": "Mary"}))
             assert created  # the loser below matched it instead: no two "new" for one token
@@ -482,6 +481,6 @@ def test_a_conflicting_update_is_retried(
 
 
 def registration_of(visitor: dict[str, Any]) -> Any:
-    from voip_core.visitor_check import registration_from
+    from voip_core.routes.visitors import registration_from
 
     return registration_from(visitor)

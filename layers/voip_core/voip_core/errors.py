@@ -1,32 +1,60 @@
-"""Every error the API answers with, each carrying its Rocket.Chat status and envelope.
+"""Every error the API answers with: its status, its Rocket.Chat envelope and its code.
 
-The bodies are fixed strings in Rocket.Chat's shape and key order; one place (`api.py`) turns an
-`ApiError` into a response, and anything else into the 500 envelope.
+The bodies are fixed strings in Rocket.Chat's shape and key order; one place (`dispatch.py`) turns
+an `ApiError` into a response, and anything else into the 500 envelope. `code` is what the
+"request refused" log line says in `error`: template.yaml's metric filters count refusals by it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 
 class ApiError(Exception):
-    """An answer other than success; `body` is sent as is, keys in order."""
+    """An answer other than success; `body` is sent as is, keys in order, with `headers`."""
 
     status: int = 400
 
-    def __init__(self, body: dict[str, Any], status: int | None = None) -> None:
+    def __init__(
+        self,
+        body: dict[str, Any],
+        code: str,
+        status: int | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(body.get("error") or body.get("message"))
         self.body = body
-        self.headers: dict[str, str] = {}
+        self.code = code
+        self.headers: dict[str, str] = dict(headers or {})
         if status is not None:
             self.status = status
 
 
+class MeteorError(ApiError):
+    """A `Meteor.Error(code, reason, details)` as Rocket.Chat's REST layer answers it:
+    `{"success":false,"error":"<reason> [<code>]","errorType":"<code>"[,"details":{...}]}`."""
+
+    def __init__(self, code: str, reason: str = "", details: dict[str, Any] | None = None) -> None:
+        body: dict[str, Any] = {
+            "success": False,
+            "error": f"{reason} [{code}]" if reason else f"[{code}]",
+            "errorType": code,
+        }
+        if details is not None:
+            body["details"] = details
+        super().__init__(body, code)
+
+
+# --- every route ----------------------------------------------------------------------------------
+
+
 class Unauthorized(ApiError):
     status = 401
+    MESSAGE = "You must be logged in to do this."
 
     def __init__(self) -> None:
-        super().__init__({"status": "error", "message": "You must be logged in to do this."})
+        super().__init__({"status": "error", "message": self.MESSAGE}, self.MESSAGE)
 
 
 class Forbidden(ApiError):
@@ -38,42 +66,24 @@ class Forbidden(ApiError):
                 "success": False,
                 "error": "User does not have the permissions required for this action "
                 "[error-unauthorized]",
-            }
+            },
+            "error-unauthorized",
         )
-
-
-class InvalidParams(ApiError):
-    """ajv's validation failure: `message` is the joined ajv lines, without the suffix."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(
-            {
-                "success": False,
-                "error": f"{message} [invalid-params]",
-                "errorType": "invalid-params",
-            }
-        )
-
-
-class BusinessError(ApiError):
-    """A handler's refusal: `{"success":false,"error":"<code>"}`, status 400, no errorType."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__({"success": False, "error": code})
-        self.code = code
 
 
 class TooManyRequests(ApiError):
     status = 429
 
-    def __init__(self, wait_seconds: int) -> None:
+    def __init__(self, wait_seconds: int, headers: Mapping[str, str]) -> None:
         super().__init__(
             {
                 "success": False,
                 "error": "Error, too many requests. Please slow down. You must wait "
                 f"{wait_seconds} seconds before trying this endpoint again. "
                 "[error-too-many-requests]",
-            }
+            },
+            "error-too-many-requests",
+            headers=headers,
         )
 
 
@@ -81,25 +91,101 @@ class ServiceUnavailable(ApiError):
     """The datastore is throttling or unreachable after retries (docs/contract/voip-room.md §8)."""
 
     status = 503
+    MESSAGE = "Service unavailable, try again"
 
     def __init__(self) -> None:
-        super().__init__({"success": False, "error": "Service unavailable, try again"})
+        super().__init__({"success": False, "error": self.MESSAGE}, self.MESSAGE)
 
 
-class PayloadTooLarge(ApiError):
+class PayloadTooLarge(MeteorError):
     """A request body over MAX_REQUEST_BODY_BYTES, or a document that would exceed what one
     DynamoDB item can hold (Rocket.Chat has neither limit; docs/compatibility.md)."""
 
     status = 413
 
     def __init__(self) -> None:
-        super().__init__(
-            {
-                "success": False,
-                "error": "Request too large to store [error-request-too-large]",
-                "errorType": "error-request-too-large",
-            }
-        )
+        super().__init__("error-request-too-large", "Request too large to store")
 
 
 INTERNAL_ERROR_BODY: dict[str, Any] = {"success": False, "error": "Internal server error"}
+# What API Gateway answers for a route it does not have.
+NOT_FOUND_BODY: dict[str, Any] = {"message": "Not Found"}
+
+
+# --- voip/room and voip/room.close -------------------------------------------------------------
+
+
+class InvalidParams(MeteorError):
+    """ajv's validation failure: `message` is the joined ajv lines, without the suffix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("invalid-params", message)
+
+
+class BusinessError(ApiError):
+    """A handler's refusal: `{"success":false,"error":"<code>"}`, status 400, no errorType."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__({"success": False, "error": code}, code)
+
+
+# --- livechat/visitor -----------------------------------------------------------------------------
+
+
+class MatchError(ApiError):
+    """Meteor's check() failure: `{"success":false,"error":"Match error: ..."}`. The message quotes
+    the request, so the code is the fixed part only."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        text = f"Match error: {message}" + (f" in field {path}" if path else "")
+        super().__init__({"success": False, "error": text}, "Match error")
+
+
+class TooDeepToQuote(ApiError):
+    """What Rocket.Chat answers when check() quotes a value too deep for its stack: Meteor's
+    EJSON.stringify turns the RangeError into this plain Error, which the REST layer answers
+    as any error (docs/compatibility.md)."""
+
+    MESSAGE = "Converting circular structure to JSON"
+
+    def __init__(self) -> None:
+        super().__init__({"success": False, "error": self.MESSAGE}, self.MESSAGE)
+
+
+class InvalidVisitorToken(MeteorError):
+    """A registration's token that cannot be one (blank, or not usable as a key)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("error-invalid-token", reason, {"method": "livechat/visitor"})
+
+
+class InvalidEmail(MeteorError):
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            "error-invalid-email",
+            f"Invalid email {email}",
+            {"function": "Livechat.validateEmail", "email": email},
+        )
+
+
+class FieldTooLong(MeteorError):
+    """Deviation (docs/compatibility.md): a registration's field over its length."""
+
+    def __init__(self, field: str, most: int) -> None:
+        super().__init__(
+            "error-field-too-long",
+            f"visitor.{field} is too long (at most {most} characters)",
+            {"method": "livechat/visitor", "field": field},
+        )
+
+
+class UnknownVisitorToken(MeteorError):
+    """No visitor has the token (GET and DELETE livechat/visitor/{token})."""
+
+    def __init__(self) -> None:
+        super().__init__("invalid-token")
+
+
+class VisitorHasOpenRooms(MeteorError):
+    def __init__(self) -> None:
+        super().__init__("visitor-has-open-rooms", "Cannot remove visitors with opened rooms")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from voip_core.jsjson import escape_lone_surrogates
+from voip_core.compat.jsjson import escape_lone_surrogates
+from voip_core.compat.querystring import parse_query
 
 # Each success's `outcome`, by route (template.yaml's metric filters match these strings).
 ROOM_CREATED = "room-created"
@@ -46,6 +48,12 @@ class HttpRequest:
     source_ip: str = ""
     request_id: str = ""
     path_parameters: dict[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def query(self) -> dict[str, Any]:
+        """The query string as Rocket.Chat's Express reads it (compat/querystring.py), parsed
+        once."""
+        return parse_query(self.raw_query)
 
 
 @dataclass

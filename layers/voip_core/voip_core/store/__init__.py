@@ -1,1 +1,2 @@
-"""Data access: one module per aggregate; only this package knows DynamoDB's formats."""
+"""Data access, the only code that knows DynamoDB: one module per aggregate, one transaction helper
+(transactions.py), one retry helper (retry.py)."""

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from voip_core.models import Room
+from voip_core.domain.models import Room
 from voip_core.store.dynamo import (
-    cancellation_codes,
     datastore_errors,
     dump_document,
-    error_code,
     get_consistent,
     load_document,
     to_item,
 )
+from voip_core.store.transactions import transact_write
 from voip_core.store.visitor_rooms import VisitorRoomIndex
 
 VISITOR_INDEX = "visitorId-index"
-
-
-class RoomWriteConflict(Exception):
-    """A conditional write lost: another request changed the room or the visitor's link first.
-    `codes`: the transaction's cancellation reasons, one per action."""
-
-    def __init__(self, *codes: str) -> None:
-        super().__init__(",".join(codes))
-        self.codes = codes
 
 
 class RoomStore:
@@ -99,7 +86,7 @@ class RoomStore:
             "ExpressionAttributeNames": {"#id": "_id"},
         }
         entry = self.index.put_action(doc["v"]["_id"], doc["_id"])
-        self._transact([{"Put": put}, {"Update": link}, entry])
+        transact_write(self.client, [{"Put": put}, {"Update": link}, entry])
 
     def close_room(self, closed: dict[str, Any], unlink_visitor: bool) -> None:
         """Replace an open room with its closed document; clear the visitor's link if asked."""
@@ -129,7 +116,7 @@ class RoomStore:
                     }
                 }
             )
-        self._transact(items)
+        transact_write(self.client, items)
 
     def ids_for_visitor(self, visitor_id: str) -> list[str]:
         """The rooms whose `v._id` is this visitor's, through the visitorId-index: eventually
@@ -146,20 +133,3 @@ class RoomStore:
             for page in self.client.get_paginator("query").paginate(**request):
                 room_ids.extend(item["_id"]["S"] for item in page["Items"])
         return room_ids
-
-    def _transact(self, items: list[dict[str, Any]]) -> None:
-        transact_write(self.client, items)
-
-
-def transact_write(client: Any, items: list[dict[str, Any]]) -> None:
-    """One TransactWriteItems; a lost condition or a conflicting transaction is RoomWriteConflict
-    (the caller re-reads), throttling and the like the 503."""
-    with datastore_errors():
-        try:
-            client.transact_write_items(TransactItems=items, ClientRequestToken=str(uuid.uuid4()))
-        except ClientError as error:
-            if error_code(error) == "TransactionCanceledException":
-                codes = cancellation_codes(error)
-                if any(c in ("ConditionalCheckFailed", "TransactionConflict") for c in codes):
-                    raise RoomWriteConflict(*codes) from error
-            raise

@@ -6,20 +6,16 @@ token, the room id, the agent id), so the reads go out together: one round trip 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from voip_core.errors import ServiceUnavailable
-from voip_core.models import Room, TokenRecord, User, Visitor
-from voip_core.store.dynamo import datastore_errors, usable_key
+from voip_core.domain.models import Room, TokenRecord, User, Visitor
+from voip_core.store.batches import batch_get
+from voip_core.store.dynamo import usable_key
 from voip_core.store.rooms import RoomStore
 from voip_core.store.tokens import TokenStore
 from voip_core.store.users import UserStore
 from voip_core.store.visitors import VisitorStore
-
-# UnprocessedKeys are retried with these pauses (seconds) before the request gives up with 503.
-UNPROCESSED_BACKOFF = (0.02, 0.05, 0.1, 0.2)
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ class SnapshotReader:
         want(self.users.table, UserStore.key(keys.agent_id or ""), keys.agent_id)
         want(self.visitors.table, VisitorStore.key(keys.visitor_token or ""), keys.visitor_token)
         want(self.rooms.table, RoomStore.key(keys.room_id or ""), keys.room_id)
-        items = self._batch_get({table: ks for table, ks in wanted.items() if ks})
+        items = batch_get(self.client, wanted)
 
         def found(table: str, attribute: str, value: str | None) -> dict[str, Any] | None:
             for item in items.get(table, ()):
@@ -87,24 +83,3 @@ class SnapshotReader:
             room=RoomStore.decode(room_item) if room_item else None,
             agent=UserStore.decode(agent_item) if agent_item else None,
         )
-
-    def _batch_get(
-        self, keys_by_table: dict[str, list[dict[str, Any]]]
-    ) -> dict[str, list[dict[str, Any]]]:
-        items: dict[str, list[dict[str, Any]]] = {}
-        request = {
-            table: {"Keys": keys, "ConsistentRead": True} for table, keys in keys_by_table.items()
-        }
-        for pause in (0.0, *UNPROCESSED_BACKOFF):
-            if not request:
-                return items
-            if pause:
-                time.sleep(pause)
-            with datastore_errors():
-                response = self.client.batch_get_item(RequestItems=request)
-            for table, table_items in response.get("Responses", {}).items():
-                items.setdefault(table, []).extend(table_items)
-            request = response.get("UnprocessedKeys") or {}
-        if request:
-            raise ServiceUnavailable()
-        return items

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from voip_core.models import TokenRecord
-from voip_core.store.dynamo import (
-    cancellation_codes,
-    datastore_errors,
-    from_item,
-    get_consistent,
-    to_item,
-)
+from voip_core.domain.models import TokenRecord
+from voip_core.errors import ServiceUnavailable
+from voip_core.store.dynamo import datastore_errors, from_item, get_consistent, to_item
+from voip_core.store.retry import BATCH, Attempt, retry
+from voip_core.store.transactions import WriteConflict, transact_write
 
 PERSONAL_ACCESS_TOKEN = "personalAccessToken"  # noqa: S105 - a kind of token, not a secret
 USER_INDEX = "userId-index"
@@ -20,8 +16,6 @@ USER_INDEX = "userId-index"
 # Its key cannot collide with a hash (base64 never contains ':') and it has no userId, so it never
 # authenticates and never shows in the user's index.
 _NAME_GUARD = "pat-name:{user_id}:{name}"
-# Pauses (seconds) before trying a transaction again that overlapped another on the same item.
-CONFLICT_BACKOFF = (0.02, 0.05, 0.1, 0.2)
 
 
 class DuplicateTokenName(Exception):
@@ -72,34 +66,27 @@ class TokenStore:
             "Item": self._item(record),
             "ConditionExpression": condition,
         }
-        with datastore_errors():
-            if record.kind != PERSONAL_ACCESS_TOKEN:
+        if record.kind != PERSONAL_ACCESS_TOKEN:
+            with datastore_errors():
                 self.client.put_item(**put)
-                return
-            guard = _NAME_GUARD.format(user_id=record.user_id, name=record.name)
-            guard_item = {"hashedToken": {"S": guard}, "tokenHash": {"S": record.hashed_token}}
-            guard_put = {
-                "TableName": self.table,
-                "Item": guard_item,
-                "ConditionExpression": condition,
-            }
-            self._put_named(record, [{"Put": put}, {"Put": guard_put}])
+            return
+        guard = _NAME_GUARD.format(user_id=record.user_id, name=record.name)
+        guard_item = {"hashedToken": {"S": guard}, "tokenHash": {"S": record.hashed_token}}
+        guard_put = {"TableName": self.table, "Item": guard_item, "ConditionExpression": condition}
+        actions: list[dict[str, Any]] = [{"Put": put}, {"Put": guard_put}]
 
-    def _put_named(self, record: TokenRecord, actions: list[dict[str, Any]]) -> None:
-        """The token and its name's guard in one transaction. One cancelled because it overlapped
-        another on the same item (a concurrent issue of the name) is tried again, so that it ends
-        as a duplicate, or as issued if the other one failed, rather than as a datastore error."""
-        for pause in (*CONFLICT_BACKOFF, None):
+        def issue(_: Attempt) -> None:
             try:
-                self.client.transact_write_items(TransactItems=actions)
-                return
-            except self.client.exceptions.TransactionCanceledException as error:
-                codes = cancellation_codes(error)
-                if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                    raise DuplicateTokenName(record.name) from error
-                if pause is None or "TransactionConflict" not in codes:
-                    raise
-            time.sleep(pause)
+                transact_write(self.client, actions)
+            except WriteConflict as conflict:
+                if conflict.failed_at(1):
+                    raise DuplicateTokenName(record.name) from conflict
+                raise
+
+        # The token and its name's guard in one transaction. One cancelled because it overlapped
+        # another on the same item (a concurrent issue of the name) is tried again, so that it
+        # ends as a duplicate, or as issued if the other one failed, rather than as a 503.
+        retry(issue, BATCH)
 
     def personal_access_token(self, user_id: str, name: str) -> TokenRecord | None:
         """The user's token by that name, read consistently through its name guard (the user's
@@ -131,5 +118,7 @@ class TokenStore:
         if record.kind == PERSONAL_ACCESS_TOKEN and record.name is not None:
             guard = _NAME_GUARD.format(user_id=record.user_id, name=record.name)
             deletes.append({"Delete": {"TableName": self.table, "Key": self.key(guard)}})
-        with datastore_errors():
-            self.client.transact_write_items(TransactItems=deletes)
+        try:
+            transact_write(self.client, deletes)
+        except WriteConflict as conflict:  # another transaction on one of the items
+            raise ServiceUnavailable() from conflict

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from voip_core.models import User
+from voip_core.domain.models import User
+from voip_core.errors import ServiceUnavailable
 from voip_core.store.dynamo import datastore_errors, from_item, get_consistent, to_item
+from voip_core.store.transactions import WriteConflict, transact_write
 
 # A username is unique: a guard item claims it in the same transaction as the user. Meteor ids never
 # contain ':', so the guard's key cannot be a user's id, and it has no username, so it is no user.
@@ -54,35 +56,17 @@ class UserStore:
             }
         )
         guard = {"_id": {"S": _USERNAME_GUARD.format(user.username)}, "userId": {"S": user.id}}
-        condition = "attribute_not_exists(#id)"
-        names = {"#id": "_id"}
-        with datastore_errors():
-            try:
-                self.client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": self.table,
-                                "Item": item,
-                                "ConditionExpression": condition,
-                                "ExpressionAttributeNames": names,
-                            }
-                        },
-                        {
-                            "Put": {
-                                "TableName": self.table,
-                                "Item": guard,
-                                "ConditionExpression": condition,
-                                "ExpressionAttributeNames": names,
-                            }
-                        },
-                    ]
-                )
-            except self.client.exceptions.TransactionCanceledException as error:
-                reasons = error.response.get("CancellationReasons", [])
-                if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
-                    raise DuplicateUsername(user.username) from error
-                raise
+        absent = {
+            "ConditionExpression": "attribute_not_exists(#id)",
+            "ExpressionAttributeNames": {"#id": "_id"},
+        }
+        puts = [{"Put": {"TableName": self.table, "Item": new, **absent}} for new in (item, guard)]
+        try:
+            transact_write(self.client, puts)
+        except WriteConflict as conflict:
+            if conflict.failed_at(1):
+                raise DuplicateUsername(user.username) from conflict
+            raise ServiceUnavailable() from conflict
 
     def deactivate(self, user_id: str) -> bool:
         """Mark the user inactive; False when there is no such user."""

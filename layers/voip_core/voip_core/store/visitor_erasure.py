@@ -20,16 +20,19 @@ DELETE goes on from there.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from voip_core.domain.models import Visitor
 from voip_core.errors import ServiceUnavailable
-from voip_core.models import Visitor
+from voip_core.store.batches import batch_delete
 from voip_core.store.dynamo import datastore_errors, error_code
-from voip_core.store.rooms import RoomStore, transact_write
+from voip_core.store.retry import Sleep
+from voip_core.store.rooms import RoomStore
+from voip_core.store.transactions import transact_write
 from voip_core.store.visitor_guards import GuardStore
 from voip_core.store.visitor_rooms import VisitorRoomIndex
 from voip_core.store.visitors import VisitorRecord, VisitorStore
@@ -40,8 +43,6 @@ from voip_core.store.visitors import VisitorRecord, VisitorStore
 # tests/template checks the sum).
 ERASE_CALLS_WITHIN_SECONDS = 9.0
 BATCH_WRITE_SIZE = 25  # BatchWriteItem's limit
-# UnprocessedItems are retried with these pauses (seconds) before the request gives up with 503.
-UNPROCESSED_BACKOFF = (0.02, 0.05, 0.1, 0.2)
 # What the mark removes from the visitor's item: its document, the copy of an open room (there is
 # none), the index keys (so the phone and email indexes drop it), the guards it held (deleted in
 # the same transaction) and a legacy attribute.
@@ -71,7 +72,7 @@ class VisitorErasure:
         rooms: RoomStore,
         guards: GuardStore,
         monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Sleep = time.sleep,
     ) -> None:
         self.client = client
         self.visitors_table = visitors_table
@@ -84,7 +85,7 @@ class VisitorErasure:
         return Deadline(self.monotonic, ERASE_CALLS_WITHIN_SECONDS)
 
     def mark(self, record: VisitorRecord) -> None:
-        """Step 1, which also frees the visitor's phone and email (their guards). RoomWriteConflict
+        """Step 1, which also frees the visitor's phone and email (their guards). WriteConflict
         when the token is no longer this visitor's, it has an open room, or what it holds changed
         (the caller re-reads to tell which)."""
         mark = {
@@ -108,8 +109,9 @@ class VisitorErasure:
         indexed, room_ids = self._room_ids(visitor.id, deadline)
         for start in range(0, len(room_ids), BATCH_WRITE_SIZE):
             chunk = room_ids[start : start + BATCH_WRITE_SIZE]
-            self._delete(self.rooms.table, (RoomStore.key(rid) for rid in chunk), deadline)
-            entries = (VisitorRoomIndex.key(visitor.id, rid) for rid in chunk if rid in indexed)
+            rooms = [RoomStore.key(rid) for rid in chunk]
+            entries = [VisitorRoomIndex.key(visitor.id, rid) for rid in chunk if rid in indexed]
+            self._delete(self.rooms.table, rooms, deadline)
             self._delete(self.rooms.index.table, entries, deadline)
         deadline.before_call()
         self._finish(visitor)
@@ -124,20 +126,8 @@ class VisitorErasure:
             every = list(dict.fromkeys([*indexed, *legacy.result()]))
         return set(indexed), every
 
-    def _delete(self, table: str, keys: Iterable[dict[str, Any]], deadline: Deadline) -> None:
-        requests = {table: [{"DeleteRequest": {"Key": key}} for key in keys]}
-        if not requests[table]:
-            return
-        for pause in (0.0, *UNPROCESSED_BACKOFF):
-            if pause:
-                self.sleep(pause)
-            deadline.before_call()
-            with datastore_errors():
-                response = self.client.batch_write_item(RequestItems=requests)
-            requests = response.get("UnprocessedItems") or {}
-            if not requests:
-                return
-        raise ServiceUnavailable()
+    def _delete(self, table: str, keys: list[dict[str, Any]], deadline: Deadline) -> None:
+        batch_delete(self.client, table, keys, deadline.before_call, self.sleep)
 
     def _finish(self, visitor: Visitor) -> None:
         """Step 3. Already gone (a concurrent erasure finished first), or the token meanwhile

@@ -16,15 +16,14 @@ guard: one claims it, the other's write is cancelled, and its retry matches the 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from voip_core.errors import ServiceUnavailable
 from voip_core.observability import logger
+from voip_core.store.batches import batch_get
 from voip_core.store.dynamo import datastore_errors, error_code, usable_key
 
 PHONE = "phone"
@@ -32,8 +31,6 @@ EMAIL = "email"
 KINDS = (PHONE, EMAIL)
 # The visitor item's attribute naming the guard it holds, per kind.
 HELD_ATTRIBUTE = {PHONE: "phoneGuard", EMAIL: "emailGuard"}
-# UnprocessedKeys are retried with these pauses (seconds) before the request gives up with 503.
-UNPROCESSED_BACKOFF = (0.02, 0.05, 0.1, 0.2)
 
 
 def guard_key(kind: str, value: str | None) -> str | None:
@@ -75,24 +72,15 @@ class GuardStore:
         """The guards that exist among `keys`, read consistently (one BatchGetItem)."""
         wanted = [self.key(k) for k in dict.fromkeys(k for k in keys if k)]
         found: dict[str, Guard] = {}
-        request = {self.table: {"Keys": wanted, "ConsistentRead": True}} if wanted else {}
-        for pause in (0.0, *UNPROCESSED_BACKOFF):
-            if not request:
-                return found
-            if pause:
-                time.sleep(pause)
-            with datastore_errors():
-                response = self.client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self.table, []):
-                guard = Guard(
-                    key=item["guard"]["S"],
-                    visitor_id=item["visitorId"]["S"],
-                    token=item["token"]["S"],
-                    ts=item["ts"]["S"],
-                )
-                found[guard.key] = guard
-            request = response.get("UnprocessedKeys") or {}
-        raise ServiceUnavailable()
+        for item in batch_get(self.client, {self.table: wanted}).get(self.table, []):
+            guard = Guard(
+                key=item["guard"]["S"],
+                visitor_id=item["visitorId"]["S"],
+                token=item["token"]["S"],
+                ts=item["ts"]["S"],
+            )
+            found[guard.key] = guard
+        return found
 
     def changes(
         self,

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from voip_core.jsjson import js_trim
-from voip_core.models import Visitor
+from voip_core.compat.jsjson import js_trim
+from voip_core.domain.models import Visitor
 from voip_core.store.dynamo import (
     datastore_errors,
     dump_document,
@@ -24,7 +24,7 @@ from voip_core.store.dynamo import (
     to_item,
     usable_key,
 )
-from voip_core.store.rooms import RoomWriteConflict, transact_write
+from voip_core.store.transactions import WriteConflict, transact_write
 from voip_core.store.visitor_guards import (
     EMAIL,
     HELD_ATTRIBUTE,
@@ -39,11 +39,7 @@ EMAIL_INDEX = "email-index"
 
 
 class VisitorExists(Exception):
-    pass
-
-
-class VisitorWriteConflict(Exception):
-    """A conditional write lost: the visitor changed (or went) since it was read."""
+    """A new visitor's token is taken."""
 
 
 @dataclass(frozen=True)
@@ -186,20 +182,17 @@ class VisitorStore:
             },
         }
         if guards is not None and guards.actions:
-            try:
-                transact_write(self.client, [{"Update": update}, *guards.actions])
-            except RoomWriteConflict as error:
-                raise VisitorWriteConflict() from error
+            transact_write(self.client, [{"Update": update}, *guards.actions])
             return
         with datastore_errors():
             try:
                 self.client.update_item(**update)
             except self.client.exceptions.ConditionalCheckFailedException as error:
-                raise VisitorWriteConflict() from error
+                raise WriteConflict() from error
 
     def create(self, doc: dict[str, Any], guards: GuardChanges | None = None) -> None:
         """Put a new visitor if its token is free (else VisitorExists), with its guard claims in
-        the same transaction (a claim lost to another visitor: VisitorWriteConflict)."""
+        the same transaction (a claim lost to another visitor: WriteConflict)."""
         put = {
             "TableName": self.table,
             "Item": self.item(doc, guards.held if guards is not None else None),
@@ -209,10 +202,10 @@ class VisitorStore:
         if guards is not None and guards.actions:
             try:
                 transact_write(self.client, [{"Put": put}, *guards.actions])
-            except RoomWriteConflict as error:
-                if error.codes[:1] == ("ConditionalCheckFailed",):
-                    raise VisitorExists(doc["token"]) from error
-                raise VisitorWriteConflict() from error
+            except WriteConflict as conflict:
+                if conflict.failed_at(0):
+                    raise VisitorExists(doc["token"]) from conflict
+                raise
             return
         with datastore_errors():
             try:

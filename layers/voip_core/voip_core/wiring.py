@@ -1,12 +1,15 @@
-"""The service's parts, wired once per Lambda environment (at init) and shared by the routes."""
+"""The service's parts: every store and service, built once per Lambda environment (at init) and
+shared by the routes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from voip_core.rate_limit import RateLimiter
-from voip_core.room_service import RoomService
+from voip_core.domain.clock import Clock, system_clock
+from voip_core.services.rate_limit import RateLimiter
+from voip_core.services.rooms import RoomService
+from voip_core.services.visitors import VisitorService
 from voip_core.settings import Settings
 from voip_core.store.counters import CounterStore
 from voip_core.store.dynamo import make_client
@@ -15,8 +18,10 @@ from voip_core.store.rooms import RoomStore
 from voip_core.store.snapshot import SnapshotReader
 from voip_core.store.tokens import TokenStore
 from voip_core.store.users import UserStore
+from voip_core.store.visitor_erasure import VisitorErasure
+from voip_core.store.visitor_guards import GuardStore
+from voip_core.store.visitor_moves import VisitorMoves
 from voip_core.store.visitors import VisitorStore
-from voip_core.timeutil import Clock, system_clock
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Services:
     snapshots: SnapshotReader
     rate_limiter: RateLimiter
     room_service: RoomService
+    visitor_service: VisitorService
 
     @classmethod
     def build(cls, settings: Settings, client: Any = None, clock: Clock = system_clock) -> Services:
@@ -40,6 +46,8 @@ class Services:
         users = UserStore(client, tables.users)
         visitors = VisitorStore(client, tables.visitors)
         rooms = RoomStore(client, tables.rooms, tables.visitors, tables.visitor_rooms)
+        counters = CounterStore(client, tables.counters)
+        guards = GuardStore(client, tables.visitor_guards)
         return cls(
             settings=settings,
             clock=clock,
@@ -47,10 +55,18 @@ class Services:
             users=users,
             visitors=visitors,
             rooms=rooms,
-            counters=CounterStore(client, tables.counters),
+            counters=counters,
             snapshots=SnapshotReader(client, tokens, users, visitors, rooms),
             rate_limiter=RateLimiter(
                 RateLimitStore(client, tables.rate_limits), settings.rate_limit_window_seconds
             ),
             room_service=RoomService(rooms, visitors, clock),
+            visitor_service=VisitorService(
+                visitors=visitors,
+                guards=guards,
+                moves=VisitorMoves(client, tables.visitors, tables.rooms),
+                erasure=VisitorErasure(client, tables.visitors, rooms, guards),
+                counters=counters,
+                clock=clock,
+            ),
         )

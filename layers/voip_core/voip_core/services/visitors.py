@@ -10,57 +10,30 @@ phone, or one email, converge on one visitor too.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from voip_core.errors import ApiError, ServiceUnavailable
-from voip_core.store.counters import CounterStore
-from voip_core.store.rooms import RoomWriteConflict
-from voip_core.store.visitor_erasure import VisitorErasure
-from voip_core.store.visitor_guards import EMAIL, PHONE, Guard, GuardStore
-from voip_core.store.visitor_transactions import VisitorTransactions
-from voip_core.store.visitors import (
-    VisitorExists,
-    VisitorRecord,
-    VisitorStore,
-    VisitorWriteConflict,
-    index_email,
-)
-from voip_core.timeutil import Clock, iso_from_ms
-from voip_core.visitor_check import Registration
-from voip_core.visitor_lookup import Lookup, look_up, wanted_guards
-from voip_core.visitors import (
+from voip_core.domain.clock import Clock, iso_from_ms
+from voip_core.domain.visitors import (
+    Registration,
     merged_livechat_data,
     new_visitor_document,
-    next_guest_username,
+    registration_changes,
     updated_visitor_document,
 )
+from voip_core.errors import UnknownVisitorToken, VisitorHasOpenRooms
+from voip_core.services.visitor_lookup import Lookup, look_up, wanted_guards
+from voip_core.store.counters import CounterStore
+from voip_core.store.retry import VISITOR_WRITES, Attempt, Sleep, retry
+from voip_core.store.transactions import WriteConflict
+from voip_core.store.visitor_erasure import VisitorErasure
+from voip_core.store.visitor_guards import EMAIL, PHONE, Guard, GuardStore
+from voip_core.store.visitor_moves import VisitorMoves
+from voip_core.store.visitors import VisitorExists, VisitorRecord, VisitorStore, index_email
 
-if TYPE_CHECKING:
-    from voip_core.services import Services
-
-# Pauses (seconds) before trying again after a lost conditional write; then 503. Each is stretched
-# by a random factor (0.5 to 1.5) so that requests that collided do not collide again in step: every
-# email match moves the visitor to its own token, so N concurrent ones take N turns.
-CONFLICT_BACKOFF = (0.0, 0.01, 0.02, 0.04, 0.08, 0.15, 0.25, 0.4, 0.5, 0.5)
-_JITTER = random.SystemRandom()
-_CONFLICTS = (VisitorWriteConflict, VisitorExists, RoomWriteConflict)
-
-
-def invalid_token() -> ApiError:
-    return ApiError({"success": False, "error": "[invalid-token]", "errorType": "invalid-token"})
-
-
-def has_open_rooms() -> ApiError:
-    return ApiError(
-        {
-            "success": False,
-            "error": "Cannot remove visitors with opened rooms [visitor-has-open-rooms]",
-            "errorType": "visitor-has-open-rooms",
-        }
-    )
+# What a registration that lost a race reads again for: any lost write, or a token taken meanwhile.
+_LOST_RACE = (WriteConflict, VisitorExists)
 
 
 def _first_phone(doc: dict[str, Any]) -> str | None:
@@ -80,25 +53,14 @@ def _same_but_updated_at(left: dict[str, Any], right: dict[str, Any]) -> bool:
     return without_time(left) == without_time(right)
 
 
-def registration_changes(
-    registration: Registration, token: str, doc: dict[str, Any]
-) -> dict[str, Any]:
-    """What every registration sets on the visitor it matched (besides `_updatedAt`)."""
-    changes: dict[str, Any] = {"status": "online", "token": token}
-    if registration.name:
-        changes["name"] = registration.name
-    if registration.phone:
-        changes["phone"] = [{"phoneNumber": registration.phone}]
-    if registration.email:
-        changes["visitorEmails"] = [{"address": registration.email}]
-    if registration.department:
-        changes["department"] = registration.department
-    if registration.custom_fields:
-        changes["livechatData"] = merged_livechat_data(
-            doc.get("livechatData"),
-            ((f.key, f.value, f.overwrite) for f in registration.custom_fields),
-        )
-    return changes
+GUEST_COUNTER = "livechat-guest"
+
+
+def next_guest_username(counters: CounterStore) -> str:
+    """`guest-<n>`: Rocket.Chat's guest count starts at 1 and is incremented before use, so a
+    fresh install's first generated name is guest-2. The Counters item counts the names handed out
+    (its first increment returns 1), so the name's number is one more."""
+    return f"guest-{counters.next_value(GUEST_COUNTER) + 1}"
 
 
 class VisitorService:
@@ -106,37 +68,19 @@ class VisitorService:
         self,
         visitors: VisitorStore,
         guards: GuardStore,
-        transactions: VisitorTransactions,
+        moves: VisitorMoves,
         erasure: VisitorErasure,
         counters: CounterStore,
         clock: Clock,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Sleep = time.sleep,
     ) -> None:
         self.visitors = visitors
         self.guards = guards
-        self.transactions = transactions
+        self.moves = moves
         self.erasure = erasure
         self.counters = counters
         self.clock = clock
         self.sleep = sleep
-
-    @classmethod
-    def of(cls, services: Services) -> VisitorService:
-        tables = services.settings.tables
-        client = services.visitors.client
-        guards = GuardStore(client, tables.visitor_guards)
-        return cls(
-            visitors=services.visitors,
-            guards=guards,
-            transactions=VisitorTransactions(client, tables.visitors, tables.rooms),
-            erasure=VisitorErasure(client, tables.visitors, services.rooms, guards),
-            counters=services.counters,
-            clock=services.clock,
-        )
-
-    def _pause(self, seconds: float) -> None:
-        if seconds:
-            self.sleep(seconds * _JITTER.uniform(0.5, 1.5))
 
     # --- register -----------------------------------------------------------------------------
 
@@ -144,21 +88,15 @@ class VisitorService:
         """The token read, the index queries and the guard read, in parallel."""
         return look_up(self.visitors, self.guards, registration)
 
-    def register(
-        self, registration: Registration, lookup: Lookup | None = None
-    ) -> tuple[dict[str, Any], bool]:
+    def register(self, registration: Registration) -> tuple[dict[str, Any], bool]:
         """The visitor document after this registration, and whether it was created (else an
         existing visitor matched by token, phone or email)."""
-        lost_race = False
-        for pause in CONFLICT_BACKOFF:
-            self._pause(pause)
-            current = lookup if lookup is not None else self.look_up(registration)
-            lookup = None
-            try:
-                return self._register(registration, current, lost_race)
-            except _CONFLICTS:
-                lost_race = True
-        raise ServiceUnavailable()
+
+        def attempt(this: Attempt) -> tuple[dict[str, Any], bool]:
+            lookup = self.look_up(registration)
+            return self._register(registration, lookup, lost_race=not this.first)
+
+        return retry(attempt, VISITOR_WRITES, self.sleep, on=_LOST_RACE)
 
     def _register(
         self, registration: Registration, lookup: Lookup, lost_race: bool
@@ -196,7 +134,7 @@ class VisitorService:
         """The first of `tokens` (oldest first) that still has `wanted`, read consistently: an
         index may lag behind the table. None only if nobody holds `wanted`'s guard: a holder
         always has the value, so one that did not has just changed (a move, a new phone):
-        VisitorWriteConflict, and the registration reads again."""
+        WriteConflict, and the registration reads again."""
         for token in tokens:
             record = self.visitors.get_record(token)
             if record is None or record.erasing:
@@ -205,7 +143,7 @@ class VisitorService:
                 return record
         if guard is not None:
             self.guards.drop_if_stale(guard)
-            raise VisitorWriteConflict()
+            raise WriteConflict()
         return None
 
     def _update(
@@ -232,26 +170,21 @@ class VisitorService:
         changes = registration_changes(registration, registration.token, current)
         doc = updated_visitor_document(current, changes, self.clock())
         wanted = VisitorStore.guard_keys(doc)
-        self.transactions.move(
-            record, doc, self.guards.changes(doc, record.held, wanted, free, True)
-        )
+        self.moves.move(record, doc, self.guards.changes(doc, record.held, wanted, free, True))
         return doc
 
     def create(self, registration: Registration) -> dict[str, Any]:
         """A new visitor only, as a registration creates one (`voip-admin create-visitor`);
         VisitorExists when the token is taken. No phone or email matching: the visitor claims the
         guards of its phone and email only if nobody holds them."""
-        for pause in CONFLICT_BACKOFF:
-            self._pause(pause)
+
+        def attempt(_: Attempt) -> dict[str, Any]:
+            # Again when a guard was claimed meanwhile: they are read again.
             wanted = wanted_guards(registration)
             held = self.guards.read(wanted.values())
-            try:
-                return self._create(
-                    registration, {k for k in wanted.values() if k and k not in held}
-                )
-            except VisitorWriteConflict:
-                continue  # a guard was claimed meanwhile: read them again
-        raise ServiceUnavailable()
+            return self._create(registration, {k for k in wanted.values() if k and k not in held})
+
+        return retry(attempt, VISITOR_WRITES, self.sleep)
 
     def _create(self, registration: Registration, free: set[str]) -> dict[str, Any]:
         username = registration.username or next_guest_username(self.counters)
@@ -275,27 +208,25 @@ class VisitorService:
     def find(self, token: str) -> dict[str, Any]:
         visitor = self.visitors.get(token)
         if visitor is None:
-            raise invalid_token()
+            raise UnknownVisitorToken()
         return visitor.doc
 
-    def erase(self, token: str, record: VisitorRecord | None = None) -> dict[str, Any]:
+    def erase(self, token: str) -> dict[str, Any]:
         """Delete the visitor's rooms and the visitor (its token is free again): `{_id, ts}`.
         Refused with an open room, having written nothing; an erasure interrupted earlier (a
         crash, a 503, more rooms than one request's time allows) is resumed and finished."""
         deadline = self.erasure.deadline()
-        for pause in CONFLICT_BACKOFF:
-            self._pause(pause)
-            current = record if record is not None else self.visitors.get_record(token)
-            record = None
-            if current is None:
-                raise invalid_token()
-            if not current.erasing:
-                if current.open_room_id is not None:
-                    raise has_open_rooms()
-                try:
-                    self.erasure.mark(current)
-                except RoomWriteConflict:
-                    continue  # re-read: a room opened, or the token moved
-            self.erasure.complete(current.visitor, deadline)
-            return {"_id": current.visitor.id, "ts": iso_from_ms(self.clock())}
-        raise ServiceUnavailable()
+
+        def attempt(this: Attempt) -> dict[str, Any]:
+            # Again when the mark lost: a room opened, or the token moved.
+            read = self.visitors.get_record(token)
+            if read is None:
+                raise UnknownVisitorToken()
+            if not read.erasing:
+                if read.open_room_id is not None:
+                    raise VisitorHasOpenRooms()
+                self.erasure.mark(read)
+            self.erasure.complete(read.visitor, deadline)
+            return {"_id": read.visitor.id, "ts": iso_from_ms(self.clock())}
+
+        return retry(attempt, VISITOR_WRITES, self.sleep)

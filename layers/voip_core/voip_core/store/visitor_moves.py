@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from voip_core.store.dynamo import dump_document, to_item
-from voip_core.store.rooms import RoomStore, transact_write
+from voip_core.store.rooms import RoomStore
+from voip_core.store.transactions import transact_write
 from voip_core.store.visitor_guards import GuardChanges
 from voip_core.store.visitors import VisitorRecord, VisitorStore
 
@@ -31,7 +32,7 @@ def _delete_if_unchanged(table: str, record: VisitorRecord) -> dict[str, Any]:
     }
 
 
-class VisitorTransactions:
+class VisitorMoves:
     def __init__(self, client: Any, visitors_table: str, rooms_table: str) -> None:
         self.client = client
         self.visitors_table = visitors_table
@@ -41,7 +42,7 @@ class VisitorTransactions:
         """Re-key the visitor under `doc["token"]`, its open room's `v.token` and its guards
         following.
 
-        Raises RoomWriteConflict when the visitor changed since it was read, the new token was
+        Raises WriteConflict when the visitor changed since it was read, the new token was
         taken meanwhile, the open room closed, or a guard was claimed meanwhile.
         """
         new_token = doc["token"]

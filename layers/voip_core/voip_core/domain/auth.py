@@ -9,8 +9,8 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from voip_core.domain.models import TokenRecord, User
 from voip_core.errors import Unauthorized
-from voip_core.models import TokenRecord, User
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from voip_core.auth import hash_token
-from voip_core.ids import new_secret, random_id
-from voip_core.models import TokenRecord, User
+from voip_core.domain.auth import hash_token
+from voip_core.domain.clock import iso_from_ms
+from voip_core.domain.ids import new_secret, random_id
+from voip_core.domain.models import TokenRecord, User
 from voip_core.store.tokens import PERSONAL_ACCESS_TOKEN, TokenStore
 from voip_core.store.users import UserStore
-from voip_core.timeutil import iso_from_ms
 
 LOGIN_TOKEN_TTL_SECONDS = 90 * 24 * 3600  # Rocket.Chat's default login expiry
 

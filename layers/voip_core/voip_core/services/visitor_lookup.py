@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from voip_core.domain.visitors import Registration
 from voip_core.store.visitor_guards import EMAIL, PHONE, Guard, GuardStore, guard_key
 from voip_core.store.visitors import VisitorRecord, VisitorStore
-from voip_core.visitor_check import Registration
 
 IndexQuery = Callable[[str], list[tuple[str, str]]]
 

@@ -1,28 +1,39 @@
-"""Visitor documents, as Rocket.Chat's livechat/visitor shapes a new one
-(docs/contract/call-lifecycle.md §2)."""
+"""Visitors: what a registration asks for, and the documents as Rocket.Chat's livechat/visitor
+shapes them (docs/contract/call-lifecycle.md §2)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from voip_core.ids import visitor_id
-from voip_core.jsjson import js_trim
-from voip_core.store.counters import CounterStore
-from voip_core.timeutil import iso_from_ms
-
-GUEST_COUNTER = "livechat-guest"
+from voip_core.compat.jsjson import js_trim
+from voip_core.domain.clock import iso_from_ms
+from voip_core.domain.ids import visitor_id
 
 
-def guest_username(number: int) -> str:
-    return f"guest-{number}"
+@dataclass(frozen=True)
+class CustomField:
+    key: str
+    value: str
+    overwrite: bool
 
 
-def next_guest_username(counters: CounterStore) -> str:
-    """`guest-<n>`: Rocket.Chat's guest count starts at 1 and is incremented before use, so a
-    fresh install's first generated name is guest-2. The Counters item counts the names handed out
-    (its first increment returns 1), so the name's number is one more."""
-    return guest_username(counters.next_value(GUEST_COUNTER) + 1)
+@dataclass(frozen=True)
+class Registration:
+    """A valid registration. Empty strings are "not given" (None); `email` is trimmed and
+    lower-cased."""
+
+    token: str
+    name: str | None = None
+    email: str | None = None
+    department: str | None = None
+    phone: str | None = None
+    username: str | None = None
+    custom_fields: tuple[CustomField, ...] = ()
+
+    def __repr__(self) -> str:  # personal data and the token stay out of logs
+        return "Registration(<hidden>)"
 
 
 def merged_livechat_data(current: Any, fields: Iterable[tuple[str, str, bool]]) -> dict[str, Any]:
@@ -34,6 +45,27 @@ def merged_livechat_data(current: Any, fields: Iterable[tuple[str, str, bool]]) 
             continue
         data[key] = value
     return data
+
+
+def registration_changes(
+    registration: Registration, token: str, doc: dict[str, Any]
+) -> dict[str, Any]:
+    """What every registration sets on the visitor it matched (besides `_updatedAt`)."""
+    changes: dict[str, Any] = {"status": "online", "token": token}
+    if registration.name:
+        changes["name"] = registration.name
+    if registration.phone:
+        changes["phone"] = [{"phoneNumber": registration.phone}]
+    if registration.email:
+        changes["visitorEmails"] = [{"address": registration.email}]
+    if registration.department:
+        changes["department"] = registration.department
+    if registration.custom_fields:
+        changes["livechatData"] = merged_livechat_data(
+            doc.get("livechatData"),
+            ((f.key, f.value, f.overwrite) for f in registration.custom_fields),
+        )
+    return changes
 
 
 def updated_visitor_document(

@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from voip_core.deep_json import parse_deep
+from voip_core.compat.deep_json import parse_deep
 
 NOT_JSON = object()
 """What `parse_body` returns for a body that is not JSON at all."""
@@ -69,6 +69,11 @@ def parse_body(body: bytes | None) -> Any:
 
 def js_trim(text: str) -> str:
     return text.strip(JS_WHITESPACE)
+
+
+def js_length(text: str) -> int:
+    """`text.length` in JavaScript: characters beyond the BMP count twice (a surrogate pair)."""
+    return len(text) + sum(1 for character in text if ord(character) > 0xFFFF)
 
 
 def js_number_string(value: float) -> str:

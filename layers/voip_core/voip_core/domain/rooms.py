@@ -1,14 +1,32 @@
-"""Call-center room documents, exactly as Rocket.Chat shapes them (docs/contract/voip-room.md §6;
-docs/contract/call-lifecycle.md §1)."""
+"""Call-center rooms: what `GET voip/room` asks for, and the documents exactly as Rocket.Chat
+shapes them (docs/contract/voip-room.md §6; docs/contract/call-lifecycle.md §1)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from voip_core.models import User, Visitor
-from voip_core.timeutil import iso_from_ms, ms_from_iso
+from voip_core.domain.clock import iso_from_ms, ms_from_iso
+from voip_core.domain.models import User, Visitor
 
 ROOM_TYPE = "v"
+DIRECTIONS = ("inbound", "outbound")
+
+
+@dataclass(frozen=True)
+class RoomQuery:
+    """What `GET voip/room` asks for. `rid` set means "get"; otherwise "create" with `agent_id`
+    and `direction`."""
+
+    token: str
+    agent_id: str | None = None
+    rid: str | None = None
+    direction: str | None = None
+
+    @property
+    def wants_existing_room(self) -> bool:
+        """Rocket.Chat treats `rid=` (empty) as absent."""
+        return bool(self.rid)
 
 
 def new_call_room(

@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Set
 
+from voip_core.domain.models import User
 from voip_core.errors import TooManyRequests
-from voip_core.models import User
 from voip_core.observability import logger
 from voip_core.store.rate_limits import RateLimitStore
 
@@ -73,9 +73,7 @@ class PendingHit:
         }
         if count > self.limit:
             wait_seconds = max(1, -(-(self.reset_ms - self.now_ms) // 1000))
-            error = TooManyRequests(wait_seconds)
-            error.headers = headers
-            raise error
+            raise TooManyRequests(wait_seconds, headers)
         return headers
 
 

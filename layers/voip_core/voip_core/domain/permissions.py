@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Set
 
+from voip_core.domain.models import User
 from voip_core.errors import Forbidden
-from voip_core.models import User
 
 INBOUND_VOIP_CALLS = "inbound-voip-calls"
 

@@ -8,17 +8,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from voip_core.domain.clock import Clock
+from voip_core.domain.ids import random_id
+from voip_core.domain.models import Room, User, Visitor
+from voip_core.domain.rooms import (
+    ROOM_TYPE,
+    RoomQuery,
+    closed_call_room,
+    is_call_room_of,
+    new_call_room,
+)
 from voip_core.errors import BusinessError, ServiceUnavailable
-from voip_core.ids import random_id
-from voip_core.models import Room, User, Visitor
-from voip_core.room_query import RoomQuery
-from voip_core.rooms import ROOM_TYPE, closed_call_room, is_call_room_of, new_call_room
-from voip_core.store.rooms import RoomStore, RoomWriteConflict
+from voip_core.store.retry import ROOM_WRITES, Attempt, Sleep, retry
+from voip_core.store.rooms import RoomStore
 from voip_core.store.visitors import VisitorStore
-from voip_core.timeutil import Clock
-
-# Pauses (seconds) before re-reading after a lost conditional write; then 503.
-CONFLICT_BACKOFF = (0.01, 0.025, 0.05, 0.1, 0.2)
 
 
 class RoomService:
@@ -27,7 +30,7 @@ class RoomService:
         rooms: RoomStore,
         visitors: VisitorStore,
         clock: Clock,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Sleep = time.sleep,
     ) -> None:
         self.rooms = rooms
         self.visitors = visitors
@@ -59,26 +62,26 @@ class RoomService:
         deviation). The write holds only while the token is still this visitor's (same `_id`): after
         an erasure and a new registration of the token, the re-read visitor is the one the room is
         built from."""
-        for pause in CONFLICT_BACKOFF:
-            room = new_call_room(random_id(), visitor, agent, direction, self.clock())
-            self._ensure_closable(room, visitor)
-            try:
-                self.rooms.create_open_room(room)
-                return room, True
-            except RoomWriteConflict:
-                self.sleep(pause)
-            current = self.visitors.get(visitor.token)
+
+        def attempt(this: Attempt) -> tuple[dict[str, Any], bool]:
+            current = visitor if this.first else self.visitors.get(visitor.token)
             if current is None:
                 raise BusinessError("invalid-token")
             if current.open_room is not None:
-                return current.open_room, False
-            visitor = current  # no open room yet (the winner is not visible, or it closed): again
-        raise ServiceUnavailable()
+                return current.open_room, False  # the winner's
+            if this.last:
+                raise ServiceUnavailable()  # the winner is not visible, or it closed: no more
+            room = new_call_room(random_id(), current, agent, direction, self.clock())
+            self._ensure_closable(room, current)
+            self.rooms.create_open_room(room)
+            return room, True
+
+        return retry(attempt, ROOM_WRITES, self.sleep)
 
     def _ensure_closable(self, room: dict[str, Any], visitor: Visitor) -> None:
         """A room opens only if its closed form (which adds the visitor's username once more) fits
         one item too, so every open room can be closed, and its visitor then erased: 413 before
-        anything is written otherwise. Registration bounds the fields (visitor_check.py); this
+        anything is written otherwise. Registration bounds the fields (routes/visitors.py); this
         covers visitors stored before those bounds."""
         closed_by = {"_id": visitor.id, "username": visitor.doc.get("username")}
         self.rooms.ensure_fits(closed_call_room(room, "visitor", closed_by, self.clock()))
@@ -138,23 +141,21 @@ class RoomService:
     ) -> dict[str, Any]:
         """Close the room and clear its visitor's open-room link in one conditional write. A
         cancelled write re-reads: closed by now → room-closed; still open → again; then 503."""
-        for pause in (*CONFLICT_BACKOFF, None):
-            closing = target(*read)
-            if pause is None:
-                break
+
+        def attempt(this: Attempt) -> dict[str, Any]:
+            closing = target(*(read if this.first else reread()))
+            if this.last:
+                raise ServiceUnavailable()
             room = closing.room
             closed = closed_call_room(
                 room.doc, closer, closing.closed_by, self.clock(), list(tags or ())
             )
             open_room = closing.visitor.open_room if closing.visitor else None
             links_here = open_room is not None and open_room.get("_id") == room.id
-            try:
-                self.rooms.close_room(closed, unlink_visitor=links_here)
-                return closed
-            except RoomWriteConflict:
-                self.sleep(pause)
-            read = reread()
-        raise ServiceUnavailable()
+            self.rooms.close_room(closed, unlink_visitor=links_here)
+            return closed
+
+        return retry(attempt, ROOM_WRITES, self.sleep)
 
 
 @dataclass(frozen=True)
