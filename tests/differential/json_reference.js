@@ -5,7 +5,7 @@
 // {"json": false} when JSON.parse refuses it, else {"json": true, "text": JSON.stringify(value)}
 // ("text" is null when JSON.stringify runs out of stack).
 
-const readline = require('node:readline');
+const { serve } = require('./serve');
 
 function answer(text) {
   let value;
@@ -24,13 +24,4 @@ function answer(text) {
   }
 }
 
-const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-lines.on('line', (line) => {
-  let reply;
-  try {
-    reply = answer(JSON.parse(line));
-  } catch (error) {
-    reply = { crash: String(error && error.stack ? error.stack : error) };
-  }
-  process.stdout.write(`${JSON.stringify(reply)}\n`);
-});
+serve(answer);

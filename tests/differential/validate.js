@@ -5,7 +5,7 @@
 // with the errors' messages joined by "\n " and suffixed " [invalid-params]".
 // Protocol: one JSON string (a raw query, no "?") per input line; one JSON object per output line.
 
-const readline = require('node:readline');
+const { serve } = require('./serve');
 const qs = require('qs');
 const Ajv = require('ajv');
 
@@ -35,13 +35,4 @@ function answer(raw) {
   return { valid: false, error: `${message} [invalid-params]`, shape };
 }
 
-const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-lines.on('line', (line) => {
-  let reply;
-  try {
-    reply = answer(JSON.parse(line));
-  } catch (error) {
-    reply = { crash: String(error && error.stack ? error.stack : error) };
-  }
-  process.stdout.write(`${JSON.stringify(reply)}\n`);
-});
+serve(answer);
