@@ -148,7 +148,7 @@ def test_invalid_room_cases(
     doc = {**stored_room(services, others_room["_id"]), "_id": random_id(), "t": "l"}
     doc["v"] = {**doc["v"], "token": VISITOR}
     services.rooms.client.put_item(
-        TableName=services.settings.tables.rooms, Item=services.rooms._item(doc)
+        TableName=services.settings.tables.rooms, Item=services.rooms.item(doc)
     )
     assert calls.close({"rid": doc["_id"], "token": VISITOR}, *agent)[::2] == (
         400,
@@ -221,7 +221,7 @@ def test_link_to_another_room_is_kept(
     assert visitor is not None and user is not None
     stray = new_call_room(random_id(), visitor, user, "inbound", clock())
     services.rooms.client.put_item(
-        TableName=services.settings.tables.rooms, Item=services.rooms._item(stray)
+        TableName=services.settings.tables.rooms, Item=services.rooms.item(stray)
     )
     assert calls.close({"rid": stray["_id"], "token": VISITOR}, *agent)[0] == 200
     after = services.visitors.get(VISITOR)

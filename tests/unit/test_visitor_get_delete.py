@@ -210,7 +210,7 @@ def test_erasure_of_more_rooms_than_one_transaction_holds(
     for index in range(count):
         room = new_call_room(random_id(), visitor, user, "inbound", START_MS + index)
         closed = closed_call_room(room, "visitor", {"_id": visitor.id}, START_MS + index + 1)
-        dynamodb.put_item(TableName=tables.rooms, Item=services.rooms._item(closed))
+        dynamodb.put_item(TableName=tables.rooms, Item=services.rooms.item(closed))
         entry = VisitorRoomIndex.key(visitor.id, room["_id"])
         dynamodb.put_item(TableName=tables.visitor_rooms, Item=entry)
     assert len(services.rooms.index.room_ids(registered["_id"], lambda: None)) == count

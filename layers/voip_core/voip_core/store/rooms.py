@@ -37,7 +37,8 @@ class RoomStore:
             return None
         return Room(doc=load_document(item["doc"]["S"]))
 
-    def _item(self, doc: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def item(doc: dict[str, Any]) -> dict[str, Any]:
         visitor = doc.get("v") or {}
         return to_item(
             {
@@ -81,7 +82,7 @@ class RoomStore:
         }
         put = {
             "TableName": self.table,
-            "Item": self._item(doc),
+            "Item": self.item(doc),
             "ConditionExpression": "attribute_not_exists(#id)",
             "ExpressionAttributeNames": {"#id": "_id"},
         }
@@ -94,7 +95,7 @@ class RoomStore:
             {
                 "Put": {
                     "TableName": self.table,
-                    "Item": self._item(closed),
+                    "Item": self.item(closed),
                     # Still open, and still its visitor's (a registration may move the token).
                     "ConditionExpression": "isOpen = :true AND visitorToken = :token",
                     "ExpressionAttributeValues": {
