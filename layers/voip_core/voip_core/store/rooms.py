@@ -65,7 +65,26 @@ class RoomStore:
         visitor the room was built from (`v._id`: not erased and registered again by someone else
         meanwhile), that visitor is not being erased, and it has no open room. The room's entry
         in its visitor's room index is written with it (store/visitor_rooms.py)."""
-        link = {
+        transact_write(self.client, self.open_room_actions(doc))
+
+    def open_room_actions(self, doc: dict[str, Any], link: bool = True) -> list[dict[str, Any]]:
+        """The transaction that creates an open room (create_open_room's); `link` False leaves
+        the visitor out (the importer's open room whose visitor is not there yet)."""
+        put = {
+            "TableName": self.table,
+            "Item": self.item(doc),
+            "ConditionExpression": "attribute_not_exists(#id)",
+            "ExpressionAttributeNames": {"#id": "_id"},
+        }
+        entry = self.index.put_action(doc["v"]["_id"], doc["_id"])
+        if not link:
+            return [{"Put": put}, entry]
+        return [{"Put": put}, {"Update": self.link_action(doc)}, entry]
+
+    def link_action(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The open room `doc` set as its visitor's open room, if that visitor is still the one
+        the room names, is not being erased and has no open room."""
+        return {
             "TableName": self.visitors_table,
             "Key": {"token": {"S": doc["v"]["token"]}},
             "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc",
@@ -80,14 +99,6 @@ class RoomStore:
                 ":visitor": {"S": doc["v"]["_id"]},
             },
         }
-        put = {
-            "TableName": self.table,
-            "Item": self.item(doc),
-            "ConditionExpression": "attribute_not_exists(#id)",
-            "ExpressionAttributeNames": {"#id": "_id"},
-        }
-        entry = self.index.put_action(doc["v"]["_id"], doc["_id"])
-        transact_write(self.client, [{"Put": put}, {"Update": link}, entry])
 
     def close_room(self, closed: dict[str, Any], unlink_visitor: bool) -> None:
         """Replace an open room with its closed document; clear the visitor's link if asked."""
