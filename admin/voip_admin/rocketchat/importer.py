@@ -35,6 +35,7 @@ from voip_admin.rocketchat.summary import Summary
 from voip_admin.rocketchat.units import (
     CONFLICT,
     NEW,
+    UNCHANGED,
     Candidate,
     Claims,
     conflict,
@@ -122,6 +123,8 @@ class Phase:
         self.open_rooms: dict[str, list[OpenRoom]] = plan.open_rooms if plan else {}
         self.room_visitors: set[str] = plan.room_visitors if plan else set()
         self.pending: dict[str, str] = {}
+        # Open rooms this phase wrote with their visitor: new, though the rooms find them there.
+        self.opened: set[str] = set()
         self.guest_max: int | None = plan.guest_max if plan else None
 
     def run(self) -> None:
@@ -166,7 +169,10 @@ class Phase:
         keep = (
             self.room_visitors.__contains__ if self.importer.options.visitors_with_rooms else _all
         )
-        candidate = visitor_candidate(doc, file, record.at, self.context, keep)
+        token = doc.get("token")
+        rooms = self.open_rooms.get(token) if isinstance(token, str) else None
+        open_room = newest_open(rooms)[0].doc if rooms else None
+        candidate = visitor_candidate(doc, file, record.at, self.context, keep, open_room)
         token = doc.get("token")
         if (
             not self.write
@@ -220,8 +226,17 @@ class Phase:
         chosen = [c for c in candidates if self._writes(c)] if self.write else []
         written = self._put(chosen)
         for candidate in candidates:
-            assert candidate.verdict is not None
-            self.summary.count(candidate, candidate.verdict, id(candidate) in written)
+            verdict = candidate.verdict
+            assert verdict is not None
+            if id(candidate) in written and verdict.opens_room is not None:
+                self.opened.add(verdict.opens_room)
+            if (
+                candidate.kind == "rooms"
+                and verdict.status == UNCHANGED
+                and candidate.id in self.opened
+            ):
+                verdict.status = NEW
+            self.summary.count(candidate, verdict, id(candidate) in written)
 
     def _writes(self, candidate: Candidate) -> bool:
         verdict = candidate.verdict

@@ -62,6 +62,7 @@ class Verdict:
     problem: str | None = None  # listed in the summary's problems though not a conflict
     linked_open: bool = False  # rooms: an open room linked to its visitor
     closed_on_import: bool = False
+    opens_room: str | None = None  # visitors: the open room written with the visitor
 
     @property
     def writes(self) -> bool:

@@ -10,7 +10,9 @@ from typing import Any
 from voip_core.domain.models import Visitor
 from voip_core.errors import PayloadTooLarge
 from voip_core.store.dynamo import load_document, usable_key
+from voip_core.store.rooms import RoomStore
 from voip_core.store.visitor_guards import HELD_ATTRIBUTE, KINDS, GuardStore
+from voip_core.store.visitor_rooms import VisitorRoomIndex
 from voip_core.store.visitors import VisitorRecord, VisitorStore
 
 from voip_admin.rocketchat.context import Context
@@ -51,8 +53,14 @@ def visitor_skip(doc: dict[str, Any], keep: Callable[[str], bool]) -> str | None
 
 
 def visitor_candidate(
-    doc: dict[str, Any], file: str, at: str, context: Context, keep: Callable[[str], bool]
+    doc: dict[str, Any],
+    file: str,
+    at: str,
+    context: Context,
+    keep: Callable[[str], bool],
+    open_room: dict[str, Any] | None = None,
 ) -> Candidate:
+    """`open_room`: the export's open room of this visitor's token (the one that stays open)."""
     visitor_id = doc.get("_id") if isinstance(doc.get("_id"), str) else "?"
     reason = visitor_skip(doc, keep)
     if reason is None:
@@ -63,23 +71,30 @@ def visitor_candidate(
     if reason is not None:
         problem = reason in ("malformed", "too-large")
         return fixed("visitors", file, at, str(visitor_id), skipped(reason, problem))
-    reads, judge = _judge(doc, context)
+    if open_room is not None and open_room["v"]["_id"] != doc["_id"]:
+        open_room = None
+    reads, judge = _judge(doc, context, open_room)
     return Candidate("visitors", file, at, str(visitor_id), reads, judge)
 
 
-def _judge(doc: dict[str, Any], context: Context) -> tuple[list[Any], Any]:
+def _judge(
+    doc: dict[str, Any], context: Context, open_room: dict[str, Any] | None
+) -> tuple[list[Any], Any]:
     table, guards_table = context.tables.visitors, context.tables.visitor_guards
     key = VisitorStore.key(doc["token"])
     wanted = VisitorStore.guard_keys(doc) if isinstance(doc.get("ts"), str) else {}
     guard_keys = {kind: guard for kind, guard in wanted.items() if guard}
     reads = [(table, key), *((guards_table, GuardStore.key(g)) for g in guard_keys.values())]
+    if open_room is not None:
+        reads.append((context.tables.rooms, RoomStore.key(open_room["_id"])))
 
     def judge(found: Found, claims: Claims) -> Verdict:
         existing = found.get(table, key)
         if not claims.take("visitor-token", doc["token"], doc["_id"]):
             return conflict("token-taken")
         if existing is None:
-            return _new(doc, found, claims, guard_keys, context)
+            verdict = _new(doc, found, claims, guard_keys, context)
+            return _with_open_room(verdict, open_room, found, context)
         if "doc" not in existing or existing["_id"]["S"] != doc["_id"]:
             return conflict("token-taken")
         if existing["doc"] == VisitorStore.item(doc)["doc"]:
@@ -112,6 +127,30 @@ def _new(
             held[kind] = guard
     put = Put(context.tables.visitors, VisitorStore.key(doc["token"]), VisitorStore.item(doc, held))
     return Verdict(NEW, first=claimed, then=[put])
+
+
+def _with_open_room(
+    verdict: Verdict, room: dict[str, Any] | None, found: Found, context: Context
+) -> Verdict:
+    """A new visitor written with its open room's link, as the room-create transaction leaves it
+    (store/rooms.py), the room and its index entry written first: one batch write for the two
+    instead of a transaction each (docs/decisions.md). A room the target already holds otherwise
+    is left to the rooms (rooms.py decides)."""
+    if room is None:
+        return verdict
+    item = RoomStore.item(room)
+    existing = found.get(context.tables.rooms, RoomStore.key(room["_id"]))
+    if existing is not None and existing != item:
+        return verdict
+    entry = VisitorRoomIndex.key(room["v"]["_id"], room["_id"])
+    verdict.first += [
+        Put(context.tables.visitor_rooms, entry, entry),
+        Put(context.tables.rooms, RoomStore.key(room["_id"]), item),
+    ]
+    put = verdict.then[0]
+    verdict.then = [Put(put.table, put.key, {**put.item, **RoomStore.link_attributes(room)})]
+    verdict.opens_room = room["_id"]
+    return verdict
 
 
 def _overwrite(

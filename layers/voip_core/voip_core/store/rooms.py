@@ -81,9 +81,15 @@ class RoomStore:
             return [{"Put": put}, entry]
         return [{"Put": put}, {"Update": self.link_action(doc)}, entry]
 
+    @staticmethod
+    def link_attributes(doc: dict[str, Any]) -> dict[str, Any]:
+        """What a visitor's item holds of its open room `doc`: its id and a copy."""
+        return {"openRoomId": {"S": doc["_id"]}, "openRoom": {"S": dump_document(doc)}}
+
     def link_action(self, doc: dict[str, Any]) -> dict[str, Any]:
         """The open room `doc` set as its visitor's open room, if that visitor is still the one
         the room names, is not being erased and has no open room."""
+        link = self.link_attributes(doc)
         return {
             "TableName": self.visitors_table,
             "Key": {"token": {"S": doc["v"]["token"]}},
@@ -94,8 +100,8 @@ class RoomStore:
             ),
             "ExpressionAttributeNames": {"#id": "_id"},
             "ExpressionAttributeValues": {
-                ":rid": {"S": doc["_id"]},
-                ":doc": {"S": dump_document(doc)},
+                ":rid": link["openRoomId"],
+                ":doc": link["openRoom"],
                 ":visitor": {"S": doc["v"]["_id"]},
             },
         }
