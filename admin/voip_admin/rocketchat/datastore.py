@@ -13,7 +13,7 @@ from typing import Any
 from voip_core.store.dynamo import datastore_errors
 from voip_core.store.retry import Sleep
 
-from voip_admin.rocketchat.units import Delete, Found, Item, Put, ref
+from voip_admin.rocketchat.units import Delete, Found, Item, Put, Ref, ref
 
 MAX_READ_KEYS = 100
 MAX_WRITE_ITEMS = 25
@@ -77,7 +77,7 @@ class Datastore:
         ]
         calls = 0
         chunk: dict[str, list[Item]] = {}
-        seen: set[tuple[str, str]] = set()
+        seen: set[Ref] = set()
         for key, table, request in requests:
             if key in seen or len(seen) == MAX_WRITE_ITEMS:
                 self._write(chunk)

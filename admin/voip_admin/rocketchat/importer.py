@@ -188,7 +188,7 @@ class Phase:
         reason = room_skip(doc)
         if reason is not None:
             return [skipped_room(doc, file, record.at, reason)]
-        if not self.write:
+        if not self.write and self.importer.options.visitors_with_rooms:
             self.room_visitors.add(doc["v"]["_id"])
         if doc.get("open") is True:
             if not self.write:

@@ -8,7 +8,6 @@ found. The same verdicts drive both phases, so the plan says what the write phas
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,9 +39,13 @@ class Delete:
     key: Item
 
 
-def ref(table: str, key: Item) -> tuple[str, str]:
-    """A key as a dictionary key of its own."""
-    return table, json.dumps(key, sort_keys=True)
+Ref = tuple[str, tuple[tuple[str, str, Any], ...]]
+
+
+def ref(table: str, key: Item) -> Ref:
+    """A key as a dictionary key of its own: (table, ((attribute, type, value), ...))."""
+    parts = ((name, kind, value) for name, attr in key.items() for kind, value in attr.items())
+    return table, tuple(sorted(parts))
 
 
 @dataclass
@@ -81,7 +84,7 @@ class Found:
     """The items a batch read, by table and key."""
 
     def __init__(self) -> None:
-        self.items: dict[tuple[str, str], Item] = {}
+        self.items: dict[Ref, Item] = {}
 
     def add(self, table: str, key: Item, item: Item) -> None:
         self.items[ref(table, key)] = item
