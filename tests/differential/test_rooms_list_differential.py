@@ -9,7 +9,9 @@ included), nulls, strings and arrays. Zero differences allowed.
 
 from __future__ import annotations
 
+import json
 import math
+import re
 from typing import Any
 
 import pytest
@@ -18,9 +20,11 @@ from hypothesis import strategies as st
 from voip_core.compat.jsjson import js_number_string
 from voip_core.compat.querystring import parse_query
 from voip_core.errors import InvalidParams
+from voip_core.routes.rooms_list_query import PROPERTIES
 from voip_core.routes.rooms_list_rules import read_listing_query
 
-from tests.differential.conftest import Reference
+from tests.conftest import ROOT
+from tests.differential.conftest import HERE, Reference
 
 STRUCTURED_EXAMPLES = 2500
 FREE_FORM_EXAMPLES = 1000
@@ -198,6 +202,18 @@ def test_structured_queries_match_ajv(rooms_list_reference: Reference, raw: str)
 @given(raw=free_form_queries)
 def test_free_form_queries_match_ajv(rooms_list_reference: Reference, raw: str) -> None:
     assert_same_answer(rooms_list_reference, raw)
+
+
+def test_the_reference_validates_the_contracts_schema() -> None:
+    """The schema node compiles is the one docs/contract/call-history.md §2 states, and voip_core
+    checks its properties in the same order."""
+    schema = json.loads((HERE / "rooms-list-query.schema.json").read_text(encoding="utf-8"))
+    contract = (ROOT / "docs" / "contract" / "call-history.md").read_text(encoding="utf-8")
+    stated = re.search(r"```json\n(.+?)\n```", contract, re.DOTALL)
+    assert stated is not None
+    assert json.loads(stated.group(1)) == schema
+    assert tuple(schema["properties"]) == PROPERTIES
+    assert KEYS == PROPERTIES
 
 
 # docs/contract/call-history.md §2's table, row by row: the reference says what the contract says.
