@@ -148,3 +148,20 @@ def test_conflicts_are_refused_with_nothing_written(
     assert scan_tables(dynamodb) == before
     code, out, _ = run(cli, "--from", str(export), "--dry-run")
     assert (code, json.loads(out)["visitors"]["conflicts"]) == (0, 2)
+
+
+def test_a_datastore_error_names_its_code_and_operation_only(
+    cli: Cli, export: Path, dynamodb: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    def refuse(self: Any, request: Any) -> None:
+        error = {"Code": "ValidationException", "Message": "key vis-token-1 is bad"}
+        raise ClientError({"Error": error}, "BatchWriteItem")
+
+    monkeypatch.setattr("voip_admin.rocketchat.datastore.Datastore._write", refuse)
+    code, out, err = run(cli, "--from", str(export))
+    assert (code, out) == (1, "")
+    assert (
+        err == "voip-admin import-rocketchat: DynamoDB BatchWriteItem failed: ValidationException\n"
+    )

@@ -9,7 +9,9 @@ import importlib
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
 from voip_core.domain.clock import Clock, system_clock
+from voip_core.store.dynamo import error_code
 
 from voip_admin.inputs import ROLE_PATTERN
 from voip_admin.provisioning import Provisioning, Unavailable, UsageError
@@ -65,6 +67,12 @@ def run(provisioning: Provisioning, args: argparse.Namespace) -> dict[str, Any]:
         raise UsageError(str(error)) from error
     except ImportUnavailable as error:
         raise Unavailable(str(error)) from error
+    except ClientError as error:
+        code = error_code(error)
+        if code.isdigit() or code == "ResourceNotFoundException":
+            raise  # not DynamoDB's answer, or no such table: the CLI says which (connection.py)
+        # DynamoDB's messages may quote a value (a key: a token's hash): code and operation only.
+        raise Unavailable(f"DynamoDB {error.operation_name} failed: {code}") from None
 
 
 def _export_file_error() -> type[Exception]:
