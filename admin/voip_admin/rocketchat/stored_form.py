@@ -38,9 +38,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Up to here JSON.stringify writes an integral double as digits without exponent or fraction.
 _LARGEST_PLAIN_DOUBLE = 1e21
 
-# Names the reasons may use: pymongo's own messages quote the offending value.
-_OPERATORS = tuple(sorted(json_util._PARSERS_SET))
-
 
 # What json_util raises for a wrapper of the wrong shape ({"$date": "soon"}, {"$oid": 1}, ...).
 EXTENDED_JSON_ERRORS = (TypeError, ValueError, KeyError, IndexError, OverflowError, BSONError)
@@ -73,8 +70,12 @@ def decode_line(line: bytes) -> Any:
         raise BadValue("not UTF-8 text") from None
     except RecursionError:
         raise BadValue("nested too deeply") from None
-    except EXTENDED_JSON_ERRORS as error:
-        raise BadValue(extended_json_reason(error)) from None
+    except EXTENDED_JSON_ERRORS:
+        pass
+    # pymongo's messages quote the value (a token hash, say): read the line again, only to name
+    # the wrapper that failed.
+    json.loads(line, object_hook=_object_hook)
+    raise BadValue("not valid Extended JSON")
 
 
 def decode_element(value: Any) -> Any:
@@ -85,8 +86,6 @@ def decode_element(value: Any) -> Any:
         return _decode(value)
     except RecursionError:
         raise BadValue("nested too deeply") from None
-    except EXTENDED_JSON_ERRORS as error:
-        raise BadValue(extended_json_reason(error)) from None
 
 
 def _decode(value: Any) -> Any:
@@ -94,20 +93,20 @@ def _decode(value: Any) -> Any:
         for key, item in value.items():
             if type(item) is dict or type(item) is list:
                 value[key] = _decode(item)  # same keys: safe while iterating
-        return json_util.object_hook(value, OPTIONS)
+        return _object_hook(value)
     if type(value) is list:
         return [_decode(item) if type(item) in (dict, list) else item for item in value]
     return value
 
 
-def extended_json_reason(error: Exception) -> str:
-    """pymongo's messages quote the value (a token hash, say); keep only the operator's name."""
-    text = str(error)
-    named = [operator for operator in _OPERATORS if operator in text]
-    if not named:
-        return "not valid Extended JSON"
-    first = min(named, key=lambda operator: (text.index(operator), -len(operator)))
-    return f"not valid Extended JSON ({first})"
+def _object_hook(value: dict[str, Any]) -> Any:
+    """json_util's hook; a wrapper it refuses is named by its operator, never its value."""
+    try:
+        return json_util.object_hook(value, OPTIONS)
+    except EXTENDED_JSON_ERRORS:
+        operators = [key for key in value if key in json_util._PARSERS_SET]
+        named = f" ({operators[0]})" if operators else ""
+        raise BadValue(f"not valid Extended JSON{named}") from None
 
 
 def stored_document(document: dict[str, Any]) -> dict[str, Any]:
