@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 from collections import deque
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import json_util
@@ -33,7 +33,7 @@ OPTIONS = JSONOptions(datetime_conversion=DatetimeConversion.DATETIME_MS)
 # range; JavaScript writes year 0 and beyond 9999 in another form).
 FIRST_MS = -62_135_596_800_000  # 0001-01-01T00:00:00.000Z
 LAST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1)  # naive: isoformat() then writes no offset
 
 # Up to here JSON.stringify writes an integral double as digits without exponent or fraction.
 _LARGEST_PLAIN_DOUBLE = 1e21
@@ -125,15 +125,37 @@ def stored_id(document: dict[str, Any]) -> dict[str, Any]:
         return {}
 
 
-def _stored(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
+# Values stored as they are: most of a document, so they skip a call.
+_AS_IS = frozenset({str, bool, int, type(None)})
+
+
+def _stored(value: Any) -> Any:
     kind = type(value)
-    if kind is str or kind is bool or value is None:
+    if kind in _AS_IS:
         return value
     if kind is dict:
         return _stored_members(value.items())
     if kind is list:
-        return [_stored_item(str(index), item) for index, item in enumerate(value)]
-    if isinstance(value, int):  # int32, Int64 (an int subclass), relaxed integers
+        return _stored_members(enumerate(value), as_list=True)
+    return _stored_scalar(value)
+
+
+def _stored_members(members: Any, *, as_list: bool = False) -> Any:
+    stored = {}
+    for key, item in members:
+        if type(item) in _AS_IS:
+            stored[key] = item
+            continue
+        try:
+            stored[key] = _stored(item)
+        except Unsupported as problem:
+            problem.path.appendleft(str(key))
+            raise
+    return list(stored.values()) if as_list else stored
+
+
+def _stored_scalar(value: Any) -> Any:
+    if isinstance(value, int):  # Int64 (an int subclass)
         return int(value)
     if isinstance(value, float):
         return js_double(value)
@@ -142,18 +164,6 @@ def _stored(value: Any) -> Any:  # noqa: PLR0911 - one return per kind of value
     if isinstance(value, ObjectId):
         return str(value)
     raise Unsupported(f"{bson_type_name(value)} is not supported")
-
-
-def _stored_members(members: Any) -> dict[str, Any]:
-    return {key: _stored_item(key, item) for key, item in members}
-
-
-def _stored_item(key: str, item: Any) -> Any:
-    try:
-        return _stored(item)
-    except Unsupported as problem:
-        problem.path.appendleft(key)
-        raise
 
 
 def js_double(value: float) -> int | float | None:
@@ -175,10 +185,7 @@ def iso_from_ms(epoch_ms: int) -> str:
     if not FIRST_MS <= epoch_ms <= LAST_MS:
         raise Unsupported("date outside years 1-9999")
     moment = _EPOCH + timedelta(milliseconds=epoch_ms)
-    # Not strftime: its %Y writes year 1 as "1" on glibc.
-    date = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
-    time = f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
-    return f"{date}T{time}.{moment.microsecond // 1000:03d}Z"
+    return moment.isoformat(timespec="milliseconds") + "Z"  # four-digit years, unlike strftime
 
 
 def bson_type_name(value: Any) -> str:
