@@ -180,7 +180,7 @@ def _ijson_reason(error: Exception) -> str:
     """yajl's message is one line of reason, then the text around the error: keep the reason."""
     text = str(error).removeprefix("b'").removeprefix('b"')
     reason = text.split("\\n", 1)[0].split("\n", 1)[0].strip()
-    if "premature EOF" in reason:
+    if "premature EOF" in reason or "Incomplete JSON content" in reason:  # yajl, pure Python
         return "truncated: the file ends before the JSON does"
     if "trailing garbage" in reason or "Additional data" in reason:
         return "text after the end of the array"

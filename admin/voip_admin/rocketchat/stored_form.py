@@ -104,6 +104,7 @@ def _object_hook(value: dict[str, Any]) -> Any:
     try:
         return json_util.object_hook(value, OPTIONS)
     except EXTENDED_JSON_ERRORS:
+        # json_util's own table of the wrappers it knows ($date, $oid, ...): names, not values.
         operators = [key for key in value if key in json_util._PARSERS_SET]
         named = f" ({operators[0]})" if operators else ""
         raise BadValue(f"not valid Extended JSON{named}") from None
