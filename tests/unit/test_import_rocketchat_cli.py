@@ -165,3 +165,17 @@ def test_a_datastore_error_names_its_code_and_operation_only(
     assert (
         err == "voip-admin import-rocketchat: DynamoDB BatchWriteItem failed: ValidationException\n"
     )
+
+
+def test_other_commands_do_not_import_the_importers_libraries() -> None:
+    """pymongo, ijson and tqdm are imported by import-rocketchat when it runs, never by
+    `voip-admin` itself: every other command starts as fast as before."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, voip_admin.cli; "
+        "print([m for m in ('bson', 'pymongo', 'ijson', 'tqdm') if m in sys.modules])"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "[]"

@@ -5,7 +5,6 @@ a re-run completing what was written)."""
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +43,7 @@ def run(provisioning: Provisioning, args: argparse.Namespace) -> dict[str, Any]:
     import re
 
     from voip_admin.rocketchat.datastore import ImportUnavailable
+    from voip_admin.rocketchat.export_files import ExportFileError
     from voip_admin.rocketchat.importer import Importer, ImportRefused, Options
     from voip_admin.rocketchat.progress import bars
     from voip_admin.rocketchat.sources import NoExport, open_directory
@@ -58,12 +58,11 @@ def run(provisioning: Provisioning, args: argparse.Namespace) -> dict[str, Any]:
         visitors_with_rooms=args.visitors == "with-rooms",
         login_expiration_days=args.login_expiration_days,
     )
-    export_error = _export_file_error()
     try:
         sources = open_directory(Path(args.from_dir))
         importer = Importer(provisioning.services, sources, options, clock(), progress=bars)
         return importer.run()
-    except (NoExport, ImportRefused, export_error) as error:
+    except (NoExport, ImportRefused, ExportFileError) as error:
         raise UsageError(str(error)) from error
     except ImportUnavailable as error:
         raise Unavailable(str(error)) from error
@@ -73,9 +72,3 @@ def run(provisioning: Provisioning, args: argparse.Namespace) -> dict[str, Any]:
             raise  # not DynamoDB's answer, or no such table: the CLI says which (connection.py)
         # DynamoDB's messages may quote a value (a key: a token's hash): code and operation only.
         raise Unavailable(f"DynamoDB {error.operation_name} failed: {code}") from None
-
-
-def _export_file_error() -> type[Exception]:
-    module: Any = importlib.import_module("voip_admin.rocketchat.export_files")
-    error: type[Exception] = module.ExportFileError
-    return error

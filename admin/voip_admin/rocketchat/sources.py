@@ -71,10 +71,8 @@ class MemorySource:
 
 def open_directory(directory: Path) -> dict[str, Source]:
     """The export's files found in `directory`, by collection."""
-    import importlib
-
-    # export_files (part of this package) imports pymongo and ijson: only when a directory is read.
-    export_files: Any = importlib.import_module("voip_admin.rocketchat.export_files")
+    # pymongo and ijson, imported only when a directory is read.
+    from voip_admin.rocketchat import export_files
 
     if not directory.is_dir():
         raise NoExport(f"--from {directory}: not a directory")
