@@ -15,7 +15,7 @@ from voip_core.wiring import Services
 from tests.expected import compact
 from tests.unit.calls import Api
 from tests.unit.conftest import FakeClock, scan_tables
-from tests.unit.rocketchat_export import (
+from tests.unit.import_example import (
     AGENT_ID,
     EXAMPLE_NOW_MS,
     LOGIN_1,

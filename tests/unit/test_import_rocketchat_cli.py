@@ -13,7 +13,7 @@ from voip_admin.rocketchat import command
 
 from tests.unit.cli_runner import Cli
 from tests.unit.conftest import Actors, scan_tables
-from tests.unit.rocketchat_export import EXAMPLE_NOW_MS
+from tests.unit.import_example import EXAMPLE_NOW_MS
 from tests.unit.test_import_rocketchat import EXAMPLE_STDOUT
 
 # The spec's three files, exactly as mongoexport writes them (relaxed Extended JSON, JSON lines).

@@ -16,7 +16,7 @@ from voip_admin.rocketchat.units import Put
 from voip_core.wiring import Services
 
 from tests.unit.conftest import Actors, scan_tables
-from tests.unit.rocketchat_export import EXAMPLE_NOW_MS, FILES, example, run_import
+from tests.unit.import_example import EXAMPLE_NOW_MS, FILES, example, run_import
 
 
 def many(count: int) -> dict[str, list[dict[str, Any]]]:

@@ -12,7 +12,7 @@ from voip_core.store.tokens import TokenStore
 from voip_core.wiring import Services
 
 from tests.unit.conftest import Actors
-from tests.unit.rocketchat_export import (
+from tests.unit.import_example import (
     AGENT_ID,
     EXAMPLE_NOW_MS,
     LOGIN_1,
