@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from voip_admin.rocketchat.export_files import COLLECTION_FILES, ExportFile
+from voip_core.domain.auth import hash_token
 
 from bench.rocketchat_export import ExportSummary, write_export
 from tests.expected import compact
@@ -32,6 +33,11 @@ def migrated(
     with running_stack(directory / "stack", every_rate_limit_off()) as stack:
         result = run_admin(stack, "import-rocketchat", "--from", str(export.directory))
         assert (result.returncode, result.stderr) == (0, ""), result.stderr
+        secrets = [room.visitor_token for room in export.open_rooms]
+        for agent in export.agents:
+            secrets += [agent.login_token, agent.pat_token, hash_token(agent.login_token)]
+            secrets.append(hash_token(agent.pat_token))
+        assert [secret for secret in secrets if secret in result.stdout] == []
         yield stack, export, json.loads(result.stdout)
 
 
