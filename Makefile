@@ -127,3 +127,9 @@ else
 	$(MAKE) $(STAMP313)
 	$(BIN)/python -m bench.run --runtime-python $(VENV313)/bin/python
 endif
+
+# import-rocketchat on generated exports of 20,000 and 200,000 callers, each into a moto server of
+# its own: time, the importer's peak RSS and CPU, the server's CPU (docs/performance.md).
+.PHONY: bench-import
+bench-import: install ## import-rocketchat: time and peak RSS at 20k and 200k callers [~18 min]
+	$(BIN)/python -m bench.import_rocketchat --visitors 20000 200000

@@ -20,7 +20,7 @@ from voip_core.compat.jsjson import escape_lone_surrogates
 from voip_core.errors import ApiError
 
 from voip_admin import smoke
-from voip_admin.connection import EXIT_USAGE
+from voip_admin.connection import EXIT_UNAVAILABLE, EXIT_USAGE
 from voip_admin.inputs import (
     CloseRoom,
     CreateUser,
@@ -29,7 +29,8 @@ from voip_admin.inputs import (
     TokenName,
     UserRef,
 )
-from voip_admin.provisioning import Datastore, Provisioning, UsageError
+from voip_admin.provisioning import Datastore, Provisioning, Unavailable, UsageError
+from voip_admin.rocketchat import command as import_rocketchat
 
 
 class _Parser(argparse.ArgumentParser):
@@ -82,6 +83,7 @@ def _build_parser() -> argparse.ArgumentParser:
     tables = commands.add_parser("create-tables", help="create template.yaml's tables (local use)")
     tables.add_argument("--template", help="path to template.yaml")
     smoke.add_parser(commands)
+    import_rocketchat.add_parser(commands)
     return parser
 
 
@@ -112,6 +114,7 @@ def _run(provisioning: Provisioning, args: argparse.Namespace) -> dict[str, Any]
         ),
         "close-room": lambda: provisioning.close_room(CloseRoom(rid=args.rid)),
         "create-tables": lambda: provisioning.create_tables(args.template),
+        import_rocketchat.NAME: lambda: import_rocketchat.run(provisioning, args),
     }
     return handlers[command]()
 
@@ -122,13 +125,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "smoke":  # HTTP against a deployed API: no DynamoDB
             return smoke.run(args)
-        result = _run(datastore.connect(args.stack_name), args)
+        patient = args.command == import_rocketchat.NAME  # a long batch job
+        result = _run(datastore.connect(args.stack_name, patient), args)
     except ValidationError as error:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "input"
         _fail(f"voip-admin {args.command}: {field}: {first['msg']}", EXIT_USAGE)
     except UsageError as error:
         _fail(f"voip-admin {args.command}: {error}", EXIT_USAGE)
+    except Unavailable as error:
+        _fail(f"voip-admin {args.command}: {error}", EXIT_UNAVAILABLE)
     except (BotoCoreError, ClientError, ApiError) as error:
         failure = datastore.diagnose(error)
         _fail(f"voip-admin {args.command}: {failure.message}", failure.exit_code)

@@ -30,6 +30,15 @@ class UsageError(Exception):
     """Bad input: reported in one line, exit 2, nothing written."""
 
 
+class Unavailable(Exception):
+    """The datastore kept failing part of the work: reported in one line, exit 1."""
+
+
+# A long batch job (import-rocketchat): DynamoDB's answer may wait behind others, and a call is
+# worth trying again more than a request's is.
+PATIENT_CLIENT = {"read_timeout": 10.0, "attempts": 10}
+
+
 class Datastore:
     """The DynamoDB client a command uses and where it points, kept for naming what went wrong."""
 
@@ -39,7 +48,7 @@ class Datastore:
         self.endpoint: str | None = None  # as configured (None: AWS's, from the region)
         self.client: Any | None = None
 
-    def connect(self, stack_name: str | None) -> Provisioning:
+    def connect(self, stack_name: str | None, patient: bool = False) -> Provisioning:
         try:
             settings = Settings.from_env()
             self.endpoint = configured_endpoint(self.endpoint_url)
@@ -47,7 +56,8 @@ class Datastore:
             raise UsageError(str(error)) from error
         try:
             with credentials_for(self.endpoint):
-                self.client = make_client(self.endpoint_url, self.region)
+                extra: dict[str, Any] = PATIENT_CLIENT if patient else {}
+                self.client = make_client(self.endpoint_url, self.region, **extra)
                 if stack_name:
                     region = self.client.meta.region_name
                     settings = _with_stack_tables(settings, stack_name, region)

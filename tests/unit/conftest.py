@@ -224,13 +224,15 @@ def cli(
 ) -> Cli:
     """Each command still builds its own client through `make_client`, once per test: building
     botocore's client model on every command would make this file slow."""
-    made: dict[tuple[str | None, str | None], Any] = {}
+    made: dict[tuple[Any, ...], Any] = {}
     real_make_client = provisioning.make_client
 
-    def make_client_once(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
-        key = (endpoint_url, region_name)
+    def make_client_once(
+        endpoint_url: str | None = None, region_name: str | None = None, **options: Any
+    ) -> Any:
+        key = (endpoint_url, region_name, *sorted(options.items()))
         if key not in made:
-            made[key] = real_make_client(endpoint_url, region_name)
+            made[key] = real_make_client(endpoint_url, region_name, **options)
         return made[key]
 
     monkeypatch.setattr(provisioning, "make_client", make_client_once)

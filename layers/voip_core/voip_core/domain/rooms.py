@@ -82,6 +82,12 @@ def is_call_room_of(room: dict[str, Any], visitor_token: str) -> bool:
     return room.get("t") == ROOM_TYPE and (room.get("v") or {}).get("token") == visitor_token
 
 
+def operator_closed_by(room: dict[str, Any]) -> dict[str, Any]:
+    """`closedBy` of a room an operator closes (`voip-admin close-room`): its agent."""
+    served_by = room.get("servedBy") or {}
+    return {"_id": served_by.get("_id"), "username": served_by.get("username")}
+
+
 def closed_call_room(
     room: dict[str, Any],
     closer: str,

@@ -17,6 +17,7 @@ from voip_core.domain.rooms import (
     closed_call_room,
     is_call_room_of,
     new_call_room,
+    operator_closed_by,
 )
 from voip_core.errors import BusinessError, ServiceUnavailable
 from voip_core.store.retry import ROOM_WRITES, Attempt, Sleep, retry
@@ -125,9 +126,7 @@ class RoomService:
                 raise BusinessError("invalid-room")
             if not room.is_open:
                 raise BusinessError("room-closed")
-            served_by = room.doc.get("servedBy") or {}
-            closed_by = {"_id": served_by.get("_id"), "username": served_by.get("username")}
-            return _CloseTarget(room, visitor, closed_by)
+            return _CloseTarget(room, visitor, operator_closed_by(room.doc))
 
         return self._close(reread(), reread, target, "user", None)
 

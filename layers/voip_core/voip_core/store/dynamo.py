@@ -38,7 +38,12 @@ UNAVAILABLE_CANCELLATION_REASONS = frozenset(
 )
 
 
-def make_client(endpoint_url: str | None = None, region_name: str | None = None) -> Any:
+def make_client(
+    endpoint_url: str | None = None,
+    region_name: str | None = None,
+    read_timeout: float | None = None,
+    attempts: int = 3,
+) -> Any:
     """A DynamoDB client sized for a request path inside the function's timeout.
 
     botocore directly (not boto3) saves its import at cold start. DynamoDB answers in milliseconds,
@@ -47,7 +52,9 @@ def make_client(endpoint_url: str | None = None, region_name: str | None = None)
     longest path (3 calls in series) fits the function's 25 s timeout. botocore also honours
     AWS_ENDPOINT_URL_DYNAMODB: that is how the local stack and the CLI point it elsewhere.
     DYNAMODB_READ_TIMEOUT_SECONDS is for the local stack only, whose single moto server queues
-    concurrent requests far beyond DynamoDB's latency; the template never sets it.
+    concurrent requests far beyond DynamoDB's latency; the template never sets it. A long batch
+    job off the request path (`voip-admin import-rocketchat`) asks for a longer `read_timeout`
+    and more `attempts`.
     """
     import botocore.session
     from botocore.config import Config
@@ -56,8 +63,8 @@ def make_client(endpoint_url: str | None = None, region_name: str | None = None)
     session.register_component("data_loader", _dynamodb_only_loader(session))
     config = Config(
         connect_timeout=0.5,
-        read_timeout=float(os.environ.get("DYNAMODB_READ_TIMEOUT_SECONDS") or 1.0),
-        retries={"mode": "standard", "total_max_attempts": 3},
+        read_timeout=read_timeout or float(os.environ.get("DYNAMODB_READ_TIMEOUT_SECONDS") or 1.0),
+        retries={"mode": "standard", "total_max_attempts": attempts},
         tcp_keepalive=True,
         max_pool_connections=16,
     )

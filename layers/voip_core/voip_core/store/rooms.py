@@ -65,7 +65,32 @@ class RoomStore:
         visitor the room was built from (`v._id`: not erased and registered again by someone else
         meanwhile), that visitor is not being erased, and it has no open room. The room's entry
         in its visitor's room index is written with it (store/visitor_rooms.py)."""
-        link = {
+        transact_write(self.client, self.open_room_actions(doc))
+
+    def open_room_actions(self, doc: dict[str, Any], link: bool = True) -> list[dict[str, Any]]:
+        """The transaction that creates an open room (create_open_room's); `link` False leaves
+        the visitor out (the importer's open room whose visitor is not there yet)."""
+        put = {
+            "TableName": self.table,
+            "Item": self.item(doc),
+            "ConditionExpression": "attribute_not_exists(#id)",
+            "ExpressionAttributeNames": {"#id": "_id"},
+        }
+        entry = self.index.put_action(doc["v"]["_id"], doc["_id"])
+        if not link:
+            return [{"Put": put}, entry]
+        return [{"Put": put}, {"Update": self.link_action(doc)}, entry]
+
+    @staticmethod
+    def link_attributes(doc: dict[str, Any]) -> dict[str, Any]:
+        """What a visitor's item holds of its open room `doc`: its id and a copy."""
+        return {"openRoomId": {"S": doc["_id"]}, "openRoom": {"S": dump_document(doc)}}
+
+    def link_action(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The open room `doc` set as its visitor's open room, if that visitor is still the one
+        the room names, is not being erased and has no open room."""
+        link = self.link_attributes(doc)
+        return {
             "TableName": self.visitors_table,
             "Key": {"token": {"S": doc["v"]["token"]}},
             "UpdateExpression": "SET openRoomId = :rid, openRoom = :doc",
@@ -75,19 +100,11 @@ class RoomStore:
             ),
             "ExpressionAttributeNames": {"#id": "_id"},
             "ExpressionAttributeValues": {
-                ":rid": {"S": doc["_id"]},
-                ":doc": {"S": dump_document(doc)},
+                ":rid": link["openRoomId"],
+                ":doc": link["openRoom"],
                 ":visitor": {"S": doc["v"]["_id"]},
             },
         }
-        put = {
-            "TableName": self.table,
-            "Item": self.item(doc),
-            "ConditionExpression": "attribute_not_exists(#id)",
-            "ExpressionAttributeNames": {"#id": "_id"},
-        }
-        entry = self.index.put_action(doc["v"]["_id"], doc["_id"])
-        transact_write(self.client, [{"Put": put}, {"Update": link}, entry])
 
     def close_room(self, closed: dict[str, Any], unlink_visitor: bool) -> None:
         """Replace an open room with its closed document; clear the visitor's link if asked."""

@@ -16,6 +16,8 @@ USER_INDEX = "userId-index"
 # Its key cannot collide with a hash (base64 never contains ':') and it has no userId, so it never
 # authenticates and never shows in the user's index.
 _NAME_GUARD = "pat-name:{user_id}:{name}"
+# The importer's marker of a token it imported (same reasoning: ':' keeps it apart from hashes).
+_IMPORT_MARKER = "imported:{}"
 
 
 class DuplicateTokenName(Exception):
@@ -46,7 +48,9 @@ class TokenStore:
             last_token_part=values.get("lastTokenPart"),
         )
 
-    def _item(self, record: TokenRecord) -> dict[str, Any]:
+    @staticmethod
+    def item(record: TokenRecord) -> dict[str, Any]:
+        """A Tokens item as the service writes it."""
         return to_item(
             {
                 "hashedToken": record.hashed_token,
@@ -59,19 +63,32 @@ class TokenStore:
             }
         )
 
+    @staticmethod
+    def name_guard_item(record: TokenRecord) -> dict[str, Any]:
+        """The item that claims a personal access token's name for its user."""
+        guard = _NAME_GUARD.format(user_id=record.user_id, name=record.name)
+        return {"hashedToken": {"S": guard}, "tokenHash": {"S": record.hashed_token}}
+
+    @staticmethod
+    def import_marker_item(record: TokenRecord) -> dict[str, Any]:
+        """`voip-admin import-rocketchat`'s note that it imported this hash: with no `userId` it
+        never authenticates nor lists; found without its token, the token was revoked here
+        (docs/migrating-from-rocketchat.md)."""
+        marker = _IMPORT_MARKER.format(record.hashed_token)
+        return to_item({"hashedToken": marker, "expiresAt": record.expires_at})
+
     def put(self, record: TokenRecord) -> None:
         condition = "attribute_not_exists(hashedToken)"
         put = {
             "TableName": self.table,
-            "Item": self._item(record),
+            "Item": self.item(record),
             "ConditionExpression": condition,
         }
         if record.kind != PERSONAL_ACCESS_TOKEN:
             with datastore_errors():
                 self.client.put_item(**put)
             return
-        guard = _NAME_GUARD.format(user_id=record.user_id, name=record.name)
-        guard_item = {"hashedToken": {"S": guard}, "tokenHash": {"S": record.hashed_token}}
+        guard_item = self.name_guard_item(record)
         guard_put = {"TableName": self.table, "Item": guard_item, "ConditionExpression": condition}
         actions: list[dict[str, Any]] = [{"Put": put}, {"Put": guard_put}]
 

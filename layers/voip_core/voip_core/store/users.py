@@ -44,18 +44,37 @@ class UserStore:
         item = get_consistent(self.client, self.table, self.key(user_id), user_id)
         return self.decode(item) if item else None
 
-    def create(self, user: User, created_at: str) -> None:
-        item = to_item(
+    @staticmethod
+    def item(
+        user_id: str,
+        username: str | None,
+        name: str | None,
+        roles: list[str],
+        active: bool | None,
+        created_at: str | None,
+    ) -> dict[str, Any]:
+        """A Users item as the service writes it (absent values left out)."""
+        return to_item(
             {
-                "_id": user.id,
-                "username": user.username,
-                "name": user.name,
-                "roles": list(user.roles),
-                "active": user.active,
+                "_id": user_id,
+                "username": username,
+                "name": name,
+                "roles": list(roles),
+                "active": active,
                 "createdAt": created_at,
             }
         )
-        guard = {"_id": {"S": _USERNAME_GUARD.format(user.username)}, "userId": {"S": user.id}}
+
+    @staticmethod
+    def guard_item(username: str, user_id: str) -> dict[str, Any]:
+        """The item that claims `username` for the user."""
+        return {"_id": {"S": _USERNAME_GUARD.format(username)}, "userId": {"S": user_id}}
+
+    def create(self, user: User, created_at: str) -> None:
+        item = self.item(
+            user.id, user.username, user.name, list(user.roles), user.active, created_at
+        )
+        guard = self.guard_item(str(user.username), user.id)
         absent = {
             "ConditionExpression": "attribute_not_exists(#id)",
             "ExpressionAttributeNames": {"#id": "_id"},

@@ -139,17 +139,21 @@ class GuardStore:
         """Erasure: delete every guard the visitor holds."""
         return [self._release(key, visitor_id) for key in held.values() if key is not None]
 
-    def _claim(self, guard: str, doc: dict[str, Any]) -> dict[str, Any]:
-        item = {
-            **self.key(guard),
+    @classmethod
+    def claim_item(cls, guard: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """The guard `guard` naming visitor `doc` as its holder."""
+        return {
+            **cls.key(guard),
             "visitorId": {"S": doc["_id"]},
             "token": {"S": doc["token"]},
             "ts": {"S": doc["ts"]},
         }
+
+    def _claim(self, guard: str, doc: dict[str, Any]) -> dict[str, Any]:
         return {
             "Put": {
                 "TableName": self.table,
-                "Item": item,
+                "Item": self.claim_item(guard, doc),
                 "ConditionExpression": "attribute_not_exists(guard)",
             }
         }
