@@ -19,9 +19,10 @@ from voip_core.domain.room_order import (
 from voip_core.domain.rooms import ROOM_TYPE
 from voip_core.store.dynamo import usable_key
 
-# Each state's (and each agent's) entries are spread over this many partitions, queried side by
-# side. Changing it means rewriting every room item.
-SHARDS = 8
+# A state's entries are spread over STATE_SHARDS partitions, an agent's (far fewer) over
+# AGENT_SHARDS, all queried side by side. Changing either means rewriting every room item.
+STATE_SHARDS = 16
+AGENT_SHARDS = 4
 OPEN, CLOSED = "open", "closed"
 STATE_KEY, AGENT_KEY = "lState", "lAgent"
 TS_KEY, CLOSED_KEY = "lTs", "lClosed"
@@ -49,8 +50,8 @@ AGENT_CLOSED = ListingIndex("rooms-by-agent-closed", AGENT_KEY, CLOSED_KEY)
 INDEXES = (STATE_TS, STATE_CLOSED, AGENT_TS, AGENT_CLOSED)
 
 
-def shard_of(room_id: str) -> int:
-    return zlib.crc32(room_id.encode("utf-8", "surrogatepass")) % SHARDS
+def shard_of(room_id: str, shards: int) -> int:
+    return zlib.crc32(room_id.encode("utf-8", "surrogatepass")) % shards
 
 
 def state_partition(is_open: bool, shard: int) -> str:
@@ -67,13 +68,14 @@ def listing_attributes(doc: dict[str, Any]) -> dict[str, Any]:
     if doc.get("t") != ROOM_TYPE or not isinstance(doc.get("_id"), str):
         return {}
     is_open = is_listed_open(doc)
-    shard = shard_of(doc["_id"])
+    crc_shard = shard_of(doc["_id"], STATE_SHARDS)
     agent = agent_of(doc)
-    agent_key = agent_partition(is_open, shard, agent) if isinstance(agent, str) else None
+    agent_shard = crc_shard % AGENT_SHARDS
+    agent_key = agent_partition(is_open, agent_shard, agent) if isinstance(agent, str) else None
     name = doc.get("name")
     tags = tag_list(doc)
     return {
-        STATE_KEY: state_partition(is_open, shard),
+        STATE_KEY: state_partition(is_open, crc_shard),
         AGENT_KEY: agent_key if usable_key(agent_key) else None,
         TS_KEY: moment_ms(doc.get("ts")),
         CLOSED_KEY: None if is_open else moment_ms(doc.get("closedAt")),

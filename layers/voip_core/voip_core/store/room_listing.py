@@ -25,14 +25,15 @@ from voip_core.store.batches import batch_get
 from voip_core.store.dynamo import datastore_errors, load_document, usable_key
 from voip_core.store.room_index import (
     AGENT_CLOSED,
+    AGENT_SHARDS,
     AGENT_TS,
     CLOSED_KEY,
     DIRECTION,
     NAME,
     QUEUE,
-    SHARDS,
     SORT,
     STATE_CLOSED,
+    STATE_SHARDS,
     STATE_TS,
     TAGS,
     TS_KEY,
@@ -197,11 +198,11 @@ class RoomListingStore:
         if agents:
             index = AGENT_CLOSED if by_closed else AGENT_TS
             partitions = tuple(
-                agent_partition(query.open, s, a) for a in agents for s in range(SHARDS)
+                agent_partition(query.open, s, a) for a in agents for s in range(AGENT_SHARDS)
             )
         else:
             index = STATE_CLOSED if by_closed else STATE_TS
-            partitions = tuple(state_partition(query.open, s) for s in range(SHARDS))
+            partitions = tuple(state_partition(query.open, s) for s in range(STATE_SHARDS))
         partitions = tuple(p for p in partitions if usable_key(p))
         if not partitions:
             return None
