@@ -317,3 +317,20 @@ def test_no_scan(services: Services, history: list[dict[str, Any]], dynamodb_cal
         services.room_listing.list(RoomListQuery(**{"open": False, **args}))
     assert set(dynamodb_calls) <= {"Query", "BatchGetItem"}
     assert "Query" in dynamodb_calls
+
+
+def test_a_page_stops_short_of_lambdas_answer_limit(services: Services) -> None:
+    """Rooms near their 180 KB bound: the page holds what fits, `count` says so, and the next
+    offset continues from there."""
+    big = "x" * 170_000
+    closed = (1, 2, 4, 5, *range(7, 40, 3))
+    docs = [room_doc(n, _id=f"big{n:02d}", livechatData=big) for n in closed]
+    put(services, docs)
+    query = RoomListQuery(open=False, count=100, sort_key="_updatedAt", descending=False)
+    first = services.room_listing.list(query)
+    assert first.total == 15
+    assert 1 < len(first.rooms) < 15
+    assert sum(len(json.dumps(room)) for room in first.rooms) <= 2_500_000
+    rest = services.room_listing.list(replace(query, offset=len(first.rooms)))
+    every = [r["_id"] for r in first.rooms + rest.rooms]
+    assert every == expected(docs, replace(query, count=None))[0]

@@ -11,6 +11,7 @@ it no more."""
 from __future__ import annotations
 
 import builtins
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,12 @@ from voip_core.store.room_listing import (
     RoomListingStore,
     WorkBudget,
 )
+
+# A page's documents, as JSON, stop here: the runtime escapes the answer's body once more, and
+# Lambda refuses an answer over 6 MB. Rooms are 1–2 KB, so only documents near their 180 KB bound
+# (store/dynamo.py) can reach it; the page then holds fewer rooms than asked, and `count` says how
+# many (a client paging by `offset + count` misses nothing).
+MAX_PAGE_BYTES = 2_500_000
 
 
 class RoomListing:
@@ -53,7 +60,7 @@ class RoomListing:
         self, query: RoomListQuery, ordered: builtins.list[str], budget: WorkBudget
     ) -> RoomListPage:
         """The window `offset`…`offset + count` of `ordered`, read consistently; rooms that no
-        longer match give their place to the next ones."""
+        longer match give their place to the next ones. At most MAX_PAGE_BYTES of documents."""
         start = query.offset
         wanted = len(ordered) - start if query.count is None else query.count
         rooms: builtins.list[dict[str, Any]] = []
@@ -68,7 +75,7 @@ class RoomListing:
                     rooms.append(doc)
                 else:
                     dropped += 1
-        return RoomListPage(rooms=rooms, total=len(ordered) - dropped)
+        return RoomListPage(rooms=_within_bytes(rooms), total=len(ordered) - dropped)
 
     def _visitor_listing(self, query: RoomListQuery, budget: WorkBudget) -> RoomListPage | None:
         """A visitor's rooms, by key: a visitor has few, so this reads them instead of a whole
@@ -81,7 +88,7 @@ class RoomListing:
         matching.sort(key=lambda doc: str(doc["_id"]))
         matching.sort(key=lambda doc: sort_value(doc, query.sort_key), reverse=query.descending)
         end = None if query.count is None else query.offset + query.count
-        return RoomListPage(rooms=matching[query.offset : end], total=len(matching))
+        return RoomListPage(rooms=_within_bytes(matching[query.offset : end]), total=len(matching))
 
 
 def _ordered(found: list[Candidate], descending: bool) -> list[str]:
@@ -89,3 +96,13 @@ def _ordered(found: list[Candidate], descending: bool) -> list[str]:
     found.sort(key=lambda candidate: candidate[1])
     found.sort(key=lambda candidate: candidate[0], reverse=descending)
     return [room_id for _, room_id in found]
+
+
+def _within_bytes(rooms: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first rooms whose documents fit MAX_PAGE_BYTES (always at least one)."""
+    size = 0
+    for kept, doc in enumerate(rooms):
+        size += len(json.dumps(doc, separators=(",", ":")))
+        if kept and size > MAX_PAGE_BYTES:
+            return rooms[:kept]
+    return rooms
