@@ -10,6 +10,8 @@ room of the page read by BatchGetItem bills 1 RRU per 4 KB, strongly consistent.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import sys
 import time
@@ -29,12 +31,14 @@ from bench.roundtrips import Call, CallRecorder, describe, in_series
 
 START_MS = 1_700_000_000_000
 AGENTS = 50
+VISITORS = 5000
 OPEN_EVERY = 100  # one room in a hundred is a call in progress
 PAGE = 25  # Rocket.Chat's call directory asks for 25 by default
 FULL_SIZES = (10_000, 100_000)
 QUICK_SIZES = (300,)
 TARGET_FIRST_PAGE_IN_SERIES = 2
 NETWORK_LATENCY_SECONDS = 0.05
+DYNAMODB_PAGE_BYTES = 1_048_576
 
 
 def generate(client: Any, table: str, rooms: int) -> dict[str, dict[str, Any]]:
@@ -55,14 +59,21 @@ def generate(client: Any, table: str, rooms: int) -> dict[str, dict[str, Any]]:
     return items
 
 
+@functools.cache
+def _visitor(number: int) -> Visitor:
+    doc = new_visitor_document(
+        f"bench-visitor-{number}",
+        f"guest-{number}",
+        START_MS,
+        name=f"Caller {number}",
+        phone=f"+1555{number:07d}",
+    )
+    return Visitor(doc)
+
+
 def _room(n: int) -> dict[str, Any]:
     ts = START_MS + n * 300_000
-    token = f"bench-visitor-{n % 5000}"
-    visitor = Visitor(
-        new_visitor_document(
-            token, f"guest-{n % 5000}", ts, name=f"Caller {n % 5000}", phone=f"+1555{n % 5000:07d}"
-        )
-    )
+    visitor = _visitor(n % VISITORS)
     agent = User(id=f"agent{n % AGENTS:03d}", username=f"agent.{n % AGENTS}")
     doc = new_call_room(f"room{n:08d}", visitor, agent, ("inbound", "outbound")[n % 2], ts)
     if n % OPEN_EVERY:
@@ -142,7 +153,7 @@ def measure_size(rooms: int) -> list[dict[str, Any]]:
     from voip_core.store.dynamo import make_client
     from voip_core.wiring import Services
 
-    with mock_aws():
+    with mock_aws(), contextlib.ExitStack() as stack:
         client = make_client()
         create_tables(client, template=load_template())
         services = Services.build(Settings.from_env({}), client)
@@ -150,6 +161,7 @@ def measure_size(rooms: int) -> list[dict[str, Any]]:
         print(f"listing: generating {rooms} rooms", file=sys.stderr)
         items = generate(client, table, rooms)
         sizes = _entry_sizes(items, table)
+        stack.enter_context(_dynamodb_pages(items, sizes))
         visitor_id = items[f"room{1:08d}"]["visitorId"]["S"]
         recorder = CallRecorder(client)
         # moto in process is far slower than DynamoDB: the listing's 9 s budget is not judged here.
@@ -183,6 +195,22 @@ def measure_size(rooms: int) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def _dynamodb_pages(items: dict[str, dict[str, Any]], sizes: dict[tuple[str, str], float]) -> Any:
+    """moto ends a Query page at 1 MB of the table's whole items; DynamoDB ends an index Query's
+    page at 1 MB of index entries (keys and projected attributes), several times smaller. Scaled
+    by their ratio, moto's pages hold as many entries as DynamoDB's, so the round trips counted are
+    DynamoDB's."""
+    from unittest import mock
+
+    import moto.dynamodb.models.table as moto_table
+
+    whole = sum(item_size(item) for item in items.values()) / len(items)
+    listing = [size for (index, _), size in sizes.items() if index != "visitorId-index"]
+    entry = sum(listing) / len(listing)
+    limit = int(DYNAMODB_PAGE_BYTES * whole / entry)
+    return mock.patch.object(moto_table, "RESULT_SIZE_LIMIT", limit)
 
 
 def _network_latency(**_: Any) -> None:
