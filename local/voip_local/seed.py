@@ -97,6 +97,7 @@ def rate_limit_line(settings: Settings) -> str:
         "POST livechat/visitor": limits.visitor_register,
         "GET livechat/visitor": limits.visitor_get,
         "DELETE livechat/visitor": limits.visitor_delete,
+        "GET voip/rooms": limits.rooms_list,
     }
     if not any(per_route.values()):
         return (

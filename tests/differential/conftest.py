@@ -1,6 +1,7 @@
 """The reference implementations for the differential tests, each ONE node process fed one input
 per line, so thousands of inputs take seconds: the qs and ajv Rocket.Chat runs (validate.js), and
-Node's own JSON.parse / JSON.stringify (json_reference.js).
+Node's own JSON.parse / JSON.stringify (json_reference.js), and the qs and ajv `coerceTypes` reading
+of the call-history query (rooms_list_reference.js).
 
 The node packages are installed here, from the lock file (`npm ci`), the first time the suite runs
 and again whenever the lock file changes (once, whatever the number of pytest-xdist workers); node
@@ -74,8 +75,8 @@ def _npm_ci() -> None:
 
 
 class Reference:
-    """A running `node <script>`: ask it how Rocket.Chat reads one input (validate.js: a raw
-    query; json_reference.js: a body's text)."""
+    """A running `node <script>`: ask it how Rocket.Chat reads one input (validate.js and
+    rooms_list_reference.js: a raw query; json_reference.js: a body's text)."""
 
     def __init__(self, script: str = "validate.js") -> None:
         node = shutil.which("node")
@@ -137,3 +138,16 @@ def json_reference(request: pytest.FixtureRequest) -> Iterator[Reference]:
     finally:
         running.close()
         report_line(request.config, f"differential: node JSON answered {running.asked} bodies")
+
+
+@pytest.fixture(scope="session")
+def rooms_list_reference(request: pytest.FixtureRequest) -> Iterator[Reference]:
+    ensure_node_packages()
+    running = Reference("rooms_list_reference.js")
+    try:
+        yield running
+    finally:
+        running.close()
+        report_line(
+            request.config, f"differential: node qs+ajv answered {running.asked} voip/rooms queries"
+        )

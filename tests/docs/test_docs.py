@@ -15,8 +15,8 @@ DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 HEADING = re.compile(r"^#{1,6} (.+)$", re.MULTILINE)
-CITATION = re.compile(r"\b(voip-room|call-lifecycle)(?:\.md)? §(\d+)")
-SECTIONS = {"voip-room": 8, "call-lifecycle": 5}
+CITATION = re.compile(r"\b(voip-room|call-lifecycle|call-history)(?:\.md)? §(\d+)")
+SECTIONS = {"voip-room": 8, "call-lifecycle": 5, "call-history": 7}
 CODE_FOLDERS = ("layers", "functions", "local", "admin", "bench", "tests")
 
 

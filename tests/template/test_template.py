@@ -164,6 +164,7 @@ def test_an_erasure_answers_inside_the_timeout() -> None:
         "RateLimitVisitorRegisterRequests",
         "RateLimitVisitorGetRequests",
         "RateLimitVisitorDeleteRequests",
+        "RateLimitRoomsListRequests",
         "RateLimitWindowSeconds",
     ],
 )
@@ -214,6 +215,37 @@ def test_the_visitor_routes_require_authentication_by_default() -> None:
     assert Settings.from_env({"VISITOR_API_REQUIRES_AUTH": parameter["Default"]}) == Settings()
     environment = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert environment["VISITOR_API_REQUIRES_AUTH"] == {"Ref": "VisitorApiRequiresAuth"}
+
+
+# The call-history listing's settings (docs/configuration.md): variable → template parameter.
+LISTING_SETTINGS = {
+    "RATE_LIMIT_ROOMS_LIST_REQUESTS": "RateLimitRoomsListRequests",
+    "ROOMS_LIST_ADMIN_ROLES": "RoomsListAdminRoles",
+    "ROOMS_LIST_AGENT_ROLES": "RoomsListAgentRoles",
+    "API_DEFAULT_COUNT": "ApiDefaultCount",
+    "API_UPPER_COUNT_LIMIT": "ApiUpperCountLimit",
+    "API_ALLOW_INFINITE_COUNT": "ApiAllowInfiniteCount",
+}
+
+
+def test_the_listing_settings_defaults_are_the_codes() -> None:
+    """Each listing setting reaches the function from its parameter, whose default is the code's:
+    a stack deployed with the defaults runs as Settings() does."""
+    environment = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+    for variable, parameter in LISTING_SETTINGS.items():
+        assert environment[variable] == {"Ref": parameter}
+    defaults = {variable: str(PARAMETERS[p]["Default"]) for variable, p in LISTING_SETTINGS.items()}
+    assert Settings.from_env(defaults) == Settings()
+    assert set(PARAMETERS["ApiAllowInfiniteCount"]["AllowedValues"]) == {"true", "false"}
+
+
+@pytest.mark.parametrize("name", ["ApiDefaultCount", "ApiUpperCountLimit"])
+def test_page_size_parameters_accept_only_what_the_function_accepts(name: str) -> None:
+    pattern = re.compile(PARAMETERS[name]["AllowedPattern"])
+    for good in ("1", "50", "100", "1000"):
+        assert pattern.fullmatch(good)
+    for bad in ("0", "050", "5.5", "-1", "", "1e3", " 5"):
+        assert not pattern.fullmatch(bad)
 
 
 def test_timeout_is_below_api_gateway_limit() -> None:

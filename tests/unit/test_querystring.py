@@ -47,6 +47,12 @@ from voip_core.compat.querystring import js_decode, parse_query
         ("=x&token=t", {"token": "t"}),
         ("__proto__=x&token=t", {"token": "t"}),
         ("", {}),
+        # qs compacts every array at the end: missing indices leave no hole.
+        ("agents[5]=a", {"agents": ["a"]}),
+        ("agents[]=&agents[3]=x", {"agents": ["", "x"]}),
+        ("agents[3]=x&agents=y", {"agents": ["x", "y"]}),
+        ("a[2][b][3]=1", {"a": [{"b": ["1"]}]}),
+        ("a[3]=x&a[a]=y", {"a": {"3": "x", "a": "y"}}),
     ],
 )
 def test_parse_query_matches_qs(raw: str, expected: dict[str, Any]) -> None:

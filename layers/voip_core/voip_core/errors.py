@@ -201,3 +201,57 @@ class UnknownVisitorToken(MeteorError):
 class VisitorHasOpenRooms(MeteorError):
     def __init__(self) -> None:
         super().__init__("visitor-has-open-rooms", "Cannot remove visitors with opened rooms")
+
+
+# --- voip/rooms (call history, docs/contract/call-history.md) -------------------------------------
+
+
+class ListingForbidden(ApiError):
+    """A caller who may not list these rooms (§3): Rocket.Chat's `unauthorized()` / `forbidden()`,
+    not voip/room's permission text."""
+
+    status = 403
+    MESSAGE = "unauthorized"
+
+    def __init__(self) -> None:
+        super().__init__({"success": False, "error": self.MESSAGE}, self.MESSAGE)
+
+
+class InvalidSort(MeteorError):
+    """A `sort` that is not a JSON object of one listed field and 1 or -1 (§4), quoted as sent."""
+
+    def __init__(self, raw: str) -> None:
+        super().__init__(
+            "error-invalid-sort",
+            f'Invalid sort parameter provided: "{raw}"',
+            {"helperMethod": "parseJsonQuery"},
+        )
+
+
+class NegativeOffset(ApiError):
+    """MongoDB's refusal of a negative skip, as Rocket.Chat passes it on (§4). The code is its
+    fixed part."""
+
+    PREFIX = "BSON field 'skip' value must be >= 0"
+
+    def __init__(self, offset: int) -> None:
+        super().__init__(
+            {"success": False, "error": f"{self.PREFIX}, actual value '{offset}'"}, self.PREFIX
+        )
+
+
+class InvalidDateFilter(ApiError):
+    """A `createdAt`/`closedAt` filter that is not a JSON object, or a bound that is not a date
+    (§5): `{"success":false,"error":"<message>"}`, no errorType. The messages name only the
+    parameter, so each is its own code."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"success": False, "error": message}, message)
+
+    @classmethod
+    def not_an_object(cls, parameter: str) -> InvalidDateFilter:
+        return cls(f'The "{parameter}" query parameter must be a JSON object.')
+
+    @classmethod
+    def not_a_date(cls, parameter: str, bound: str) -> InvalidDateFilter:
+        return cls(f'The "{parameter}.{bound}" query parameter must be a valid date.')

@@ -67,6 +67,7 @@ class RouteLimits:
     visitor_register: int = 5
     visitor_get: int = 10
     visitor_delete: int = 10
+    rooms_list: int = 10
 
 
 # A request body larger than this is refused (413) before anything else is done with it. 64 KiB
@@ -75,6 +76,11 @@ class RouteLimits:
 # near 3 MB, under Lambda's 6 MB response limit (docs/configuration.md).
 DEFAULT_MAX_REQUEST_BODY_BYTES = 65_536
 MOST_REQUEST_BODY_BYTES = 524_288
+
+# Who may list call history (docs/contract/call-history.md §3): the roles holding
+# `view-livechat-rooms` (any listing) and `view-l-room` (one's own rooms), Rocket.Chat's defaults.
+DEFAULT_ROOMS_LIST_ADMIN_ROLES = "livechat-manager,livechat-monitor,admin"
+DEFAULT_ROOMS_LIST_AGENT_ROLES = "livechat-manager,livechat-monitor,livechat-agent,admin"
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,14 @@ class Settings:
     # email.
     visitor_api_requires_auth: bool = True
     max_request_body_bytes: int = DEFAULT_MAX_REQUEST_BODY_BYTES
+    rooms_list_admin_roles: frozenset[str] = frozenset(DEFAULT_ROOMS_LIST_ADMIN_ROLES.split(","))
+    rooms_list_agent_roles: frozenset[str] = frozenset(DEFAULT_ROOMS_LIST_AGENT_ROLES.split(","))
+    # A listing's page size (docs/contract/call-history.md §4), Rocket.Chat's settings of the same
+    # names. Infinite counts (`count=0`) are off here: a listing of every match reads the whole
+    # history (docs/compatibility.md).
+    api_default_count: int = 50
+    api_upper_count_limit: int = 100
+    api_allow_infinite_count: bool = False
     log_level: str = "INFO"
     # Only for `sam local` (env.json): a DynamoDB reachable from the container. Empty on AWS.
     dynamodb_endpoint_url: str | None = None
@@ -116,6 +130,7 @@ class Settings:
             raise SettingsError(
                 f"MAX_REQUEST_BODY_BYTES must be between 1 and {MOST_REQUEST_BODY_BYTES}"
             )
+        default_count, upper_count = _page_sizes(env)
         return cls(
             tables=tables,
             voip_room_roles=_role_set(env, "VOIP_ROOM_ROLES", "livechat-agent"),
@@ -124,6 +139,15 @@ class Settings:
             rate_limit_exempt_roles=_role_set(env, "RATE_LIMIT_EXEMPT_ROLES", "admin,bot,app"),
             visitor_api_requires_auth=_boolean(env, "VISITOR_API_REQUIRES_AUTH", True),
             max_request_body_bytes=body_limit,
+            rooms_list_admin_roles=_role_set(
+                env, "ROOMS_LIST_ADMIN_ROLES", DEFAULT_ROOMS_LIST_ADMIN_ROLES
+            ),
+            rooms_list_agent_roles=_role_set(
+                env, "ROOMS_LIST_AGENT_ROLES", DEFAULT_ROOMS_LIST_AGENT_ROLES
+            ),
+            api_default_count=default_count,
+            api_upper_count_limit=upper_count,
+            api_allow_infinite_count=_boolean(env, "API_ALLOW_INFINITE_COUNT", False),
             log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
             dynamodb_endpoint_url=env.get("DYNAMODB_ENDPOINT_URL") or None,
         )
@@ -146,7 +170,25 @@ _LIMIT_VARIABLES = {
     "visitor_register": "RATE_LIMIT_VISITOR_REGISTER_REQUESTS",
     "visitor_get": "RATE_LIMIT_VISITOR_GET_REQUESTS",
     "visitor_delete": "RATE_LIMIT_VISITOR_DELETE_REQUESTS",
+    "rooms_list": "RATE_LIMIT_ROOMS_LIST_REQUESTS",
 }
+
+
+def _page_sizes(env: Mapping[str, str]) -> tuple[int, int]:
+    """API_DEFAULT_COUNT and API_UPPER_COUNT_LIMIT: each at least 1 (Rocket.Chat quietly uses 50
+    and 100 instead of a value <= 0), and the default no larger than the cap."""
+    default_count = _non_negative_int(env, "API_DEFAULT_COUNT", 50)
+    upper_count = _non_negative_int(env, "API_UPPER_COUNT_LIMIT", 100)
+    sizes = {"API_DEFAULT_COUNT": default_count, "API_UPPER_COUNT_LIMIT": upper_count}
+    for name, value in sizes.items():
+        if value == 0:
+            raise SettingsError(f"{name} must be at least 1")
+    if default_count > upper_count:
+        raise SettingsError(
+            f"API_DEFAULT_COUNT ({default_count}) must not exceed"
+            f" API_UPPER_COUNT_LIMIT ({upper_count})"
+        )
+    return default_count, upper_count
 
 
 def _non_negative_int(env: Mapping[str, str], name: str, default: int) -> int:

@@ -53,7 +53,11 @@ def parse_body(body: bytes | None) -> Any:
     """
     if not body:
         return {}
-    text = body.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    return parse_json_text(body.decode("utf-8", errors="replace").removeprefix("\ufeff"))
+
+
+def parse_json_text(text: str) -> Any:
+    """`JSON.parse(text)`, or NOT_JSON where it throws (a byte-order mark included)."""
     try:
         # Every number a double (`float`): no int_max_str_digits limit, 1e400 is infinite.
         return json.loads(text, parse_int=float, parse_constant=_reject_constant)
@@ -74,6 +78,45 @@ def js_trim(text: str) -> str:
 def js_length(text: str) -> int:
     """`text.length` in JavaScript: characters beyond the BMP count twice (a surrogate pair)."""
     return len(text) + sum(1 for character in text if ord(character) > 0xFFFF)
+
+
+# ECMAScript's StringNumericLiteral, once trimmed: a signed decimal (ASCII digits, no `_`) or
+# Infinity, or an unsigned binary, octal or hexadecimal integer.
+_DECIMAL_LITERAL = re.compile(r"[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")
+_RADIX_LITERAL = re.compile(r"0(?:[xX](?P<x>[0-9a-fA-F]+)|[oO](?P<o>[0-7]+)|[bB](?P<b>[01]+))")
+_RADIX = {"x": 16, "o": 8, "b": 2}
+_LEADING_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def js_number(text: str) -> float:
+    """`Number(text)` (ECMAScript StringToNumber): JavaScript's whitespace trimmed, blank is 0,
+    anything else not a literal is NaN. Python's float() alone would also take `nan`, `inf`,
+    `1_000` and non-ASCII digits; both round to the nearest double."""
+    literal = js_trim(text)
+    if not literal:
+        return 0.0
+    if _DECIMAL_LITERAL.fullmatch(literal):
+        return float(literal)
+    radix = _RADIX_LITERAL.fullmatch(literal)
+    if radix is None:
+        return math.nan
+    kind = next(name for name, digits in radix.groupdict().items() if digits is not None)
+    try:
+        return float(int(radix[kind], _RADIX[kind]))
+    except OverflowError:
+        return math.inf
+
+
+def js_parse_int(text: str) -> float:
+    """`parseInt(text, 10)`: the leading decimal integer after JavaScript's whitespace; NaN if
+    none (`"1e+21"` is 1, `"Infinity"` is NaN)."""
+    found = _LEADING_INTEGER.match(js_trim(text))
+    if found is None:
+        return math.nan
+    try:
+        return float(int(found.group()))
+    except OverflowError:
+        return math.inf if not found.group().startswith("-") else -math.inf
 
 
 def js_number_string(value: float) -> str:

@@ -7,6 +7,7 @@ JS semantics that matter and are reproduced here:
 - `%5B`/`%5D` become brackets before anything else; `+` is a space; a value or key whose percent
   escapes `decodeURIComponent` rejects (malformed, or not UTF-8) is kept as written.
 - a key given twice becomes an array; `k[]=v` and `k[0]=v` are arrays, `k[sub]=v` an object;
+  an array's missing indices are dropped at the end (`k[3]=v` is `["v"]`);
   `[k]=v` (no parent) sets `k`; `__proto__` is dropped; only the first 1000 parameters count.
 """
 
@@ -43,7 +44,8 @@ def parse_query(raw: str) -> dict[str, Any]:
         nested = _parse_keys(key, values[key])
         if nested is not None:
             result = _merge(result, nested)
-    return result
+    compacted: dict[str, Any] = _compact(result)
+    return compacted
 
 
 def _js_key_order(keys: dict[str, Any]) -> list[str]:
@@ -140,6 +142,16 @@ def _parse_object(chain: list[str], leaf: Any) -> Any:
             continue
         leaf = {} if clean == "__proto__" else {clean: leaf}
     return leaf
+
+
+def _compact(value: Any) -> Any:
+    """qs's final `utils.compact`: the holes of every array dropped (`k[5]=a` is `["a"]`), at any
+    depth. The nesting is bounded by DEPTH, so recursion is safe."""
+    if isinstance(value, list):
+        return [_compact(item) for item in value if item is not _HOLE]
+    if isinstance(value, dict):
+        return {key: _compact(item) for key, item in value.items()}
+    return value
 
 
 def _array_to_object(array: list[Any]) -> dict[str, Any]:
