@@ -334,3 +334,20 @@ def test_a_page_stops_short_of_lambdas_answer_limit(services: Services) -> None:
     rest = services.room_listing.list(replace(query, offset=len(first.rooms)))
     every = [r["_id"] for r in first.rooms + rest.rooms]
     assert every == expected(docs, replace(query, count=None))[0]
+
+
+def test_values_dynamodb_could_refuse(services: Services) -> None:
+    """An empty tag, many tags (past what one FilterExpression holds), text with control and
+    regex characters, a visitor id too long to be a key, an empty agent id: all answered."""
+    docs = [room_doc(1, tags=["", "x"]), room_doc(2), room_doc(4, name="a%[b\x00c")]
+    put(services, docs)
+    queries = [
+        RoomListQuery(open=False, tags=("",)),
+        RoomListQuery(open=False, tags=(*(str(i) for i in range(150)), "x")),
+        RoomListQuery(open=False, room_name="%[B\x00"),
+        RoomListQuery(open=False, visitor_id="x" * 3000),
+        RoomListQuery(open=False, agents=("",)),
+    ]
+    for query in queries:
+        assert listed(services, query) == expected(docs, query), query
+    assert [listed(services, q)[1] for q in queries] == [1, 1, 1, 0, 0]
