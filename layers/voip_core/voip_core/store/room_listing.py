@@ -78,7 +78,8 @@ class WorkBudget:
         self._lock = threading.Lock()
 
     def before_call(self) -> None:
-        if self.monotonic() > self.ends_at:
+        """Refuses a call once the time is up, or once another thread has spent the entries."""
+        if self.entries_left < 0 or self.monotonic() > self.ends_at:
             raise ListingTooBroad()
 
     def read_entries(self, count: int) -> None:
