@@ -61,6 +61,9 @@ LISTING = (
     " 4 KB each. RRU index is what the exact total costs (it reads every candidate entry: per 10k"
     " matches beside it); RRU page grows with the page size only. $/M listings = DynamoDB reads"
     " only (add API Gateway's $1.00 and Lambda's share as for the other routes).",
+    "The round-trip target is judged on histories up to 10,000 rooms: past about 70,000 rooms of"
+    " one state, an unfiltered listing's exact total needs a second 1 MB page a shard (one more"
+    " round trip, docs/performance.md).",
 )
 
 RERUN = (
