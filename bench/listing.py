@@ -13,10 +13,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import os
 import sys
 import time
 from collections import defaultdict
 from typing import Any
+from unittest import mock
 
 from voip_core.domain.models import User, Visitor
 from voip_core.domain.room_listing import RoomListQuery
@@ -155,7 +157,11 @@ def measure_size(rooms: int) -> list[dict[str, Any]]:
     from voip_core.wiring import Services
 
     with mock_aws(), contextlib.ExitStack() as stack:
-        client = make_client()
+        # The earlier stages point the process at their moto server, gone by now.
+        stack.enter_context(mock.patch.dict(os.environ))
+        for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", "DYNAMODB_ENDPOINT_URL"):
+            os.environ.pop(name, None)
+        client = make_client(endpoint_url=None)
         create_tables(client, template=load_template())
         services = Services.build(Settings.from_env({}), client)
         table = services.settings.tables.rooms
@@ -203,8 +209,6 @@ def _dynamodb_pages(items: dict[str, dict[str, Any]], sizes: dict[tuple[str, str
     page at 1 MB of index entries (keys and projected attributes), several times smaller. Scaled
     by their ratio, moto's pages hold as many entries as DynamoDB's, so the round trips counted are
     DynamoDB's."""
-    from unittest import mock
-
     import moto.dynamodb.models.table as moto_table
 
     whole = sum(item_size(item) for item in items.values()) / len(items)
