@@ -351,3 +351,19 @@ def test_values_dynamodb_could_refuse(services: Services) -> None:
     for query in queries:
         assert listed(services, query) == expected(docs, query), query
     assert [listed(services, q)[1] for q in queries] == [1, 1, 1, 0, 0]
+
+
+def test_dates_in_other_iso_forms_order_and_filter_as_moments(services: Services) -> None:
+    """An imported room may carry `ts` without milliseconds, or with an offset: it sorts and
+    filters by the moment it names; one without `ts` sorts lowest and matches no date range."""
+    docs = [
+        room_doc(1, _id="a", ts="2024-05-01T12:00:00Z"),
+        room_doc(2, _id="b", ts="2024-05-01T13:30:00.000+02:00"),  # 11:30 UTC
+        room_doc(4, _id="c", ts="2024-05-01T11:45:00.000Z"),
+        room_doc(5, _id="d", ts=None),
+    ]
+    put(services, docs)
+    newest = RoomListQuery(open=False)
+    assert listed(services, newest) == (["a", "c", "b", "d"], 4)
+    morning = TimeRange(START_MS - 30 * 60_000, START_MS - 1)  # 11:30 to 11:59:59.999
+    assert listed(services, replace(newest, created=morning)) == (["c", "b"], 2)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from voip_core.domain.clock import ms_from_iso
@@ -15,6 +16,7 @@ from voip_core.domain.rooms import ROOM_TYPE
 # Below every real moment: a room whose `ts` (or `closedAt`) is missing or unreadable sorts lowest,
 # as MongoDB sorts a missing field, and no date bound ever matches it.
 MISSING_MS = -(2**53)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The sort keys an index orders, and the other keys' positions in a room's packed sort values.
 INDEX_SORTS = ("ts", "closedAt")
 PACKED_SORTS = tuple(key for key in SORT_FIELDS if key not in INDEX_SORTS)
@@ -33,13 +35,21 @@ def field(doc: dict[str, Any], path: str) -> Any:
 
 
 def moment_ms(value: Any) -> int:
-    """Epoch ms of a stored ISO-8601 date, MISSING_MS when absent or not one."""
-    if isinstance(value, str):
-        try:
-            return ms_from_iso(value)
-        except ValueError:
-            return MISSING_MS
-    return MISSING_MS
+    """Epoch ms of a stored ISO-8601 date (the service writes `…T12:00:00.000Z`; an imported room
+    may carry another ISO form), MISSING_MS when absent or not one."""
+    if not isinstance(value, str):
+        return MISSING_MS
+    try:
+        return ms_from_iso(value)
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return MISSING_MS
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
 
 
 def fold(text: str) -> str:
