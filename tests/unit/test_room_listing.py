@@ -367,3 +367,14 @@ def test_dates_in_other_iso_forms_order_and_filter_as_moments(services: Services
     assert listed(services, newest) == (["a", "c", "b", "d"], 4)
     morning = TimeRange(START_MS - 30 * 60_000, START_MS - 1)  # 11:30 to 11:59:59.999
     assert listed(services, replace(newest, created=morning)) == (["c", "b"], 2)
+
+
+def test_a_room_near_its_size_bound_still_fits_one_item(services: Services) -> None:
+    """An imported room whose name is 84,000 characters (its document near the 180 KB bound): the
+    index's copies of the name stay small, so the item stays under DynamoDB's 400 KB."""
+    long_name = "Z" * 84_000
+    docs = [room_doc(1, _id="long", name=long_name, fname=long_name), room_doc(2, _id="short")]
+    put(services, docs)
+    by_name = RoomListQuery(open=False, sort_key="name", descending=False)  # "Z…" < "É…"
+    assert listed(services, by_name) == (["long", "short"], 2)
+    assert listed(services, replace(by_name, room_name="zzz")) == (["long"], 1)

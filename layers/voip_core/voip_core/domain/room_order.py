@@ -20,6 +20,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # The sort keys an index orders, and the other keys' positions in a room's packed sort values.
 INDEX_SORTS = ("ts", "closedAt")
 PACKED_SORTS = tuple(key for key in SORT_FIELDS if key not in INDEX_SORTS)
+# What the index keeps of a text it sorts or searches on (store/room_index.py).
+SORT_TEXT_CHARS = 4096
 # MongoDB's order between types: missing and null, numbers, strings, objects, arrays, booleans.
 _NUMBER, _STRING, _OBJECT, _ARRAY, _BOOLEAN = 1, 2, 3, 4, 5
 
@@ -75,8 +77,21 @@ def agent_of(doc: dict[str, Any]) -> Any:
 
 
 def packed_sort_values(doc: dict[str, Any]) -> str:
-    """The non-index sort values, as compact JSON in PACKED_SORTS' order (null when missing)."""
-    return json.dumps([field(doc, SORT_FIELDS[key]) for key in PACKED_SORTS], separators=(",", ":"))
+    """The non-index sort values, as compact JSON in PACKED_SORTS' order (null when missing), each
+    bounded (`bounded_sort_value`) so that the copy never grows the room's item much."""
+    values = [bounded_sort_value(field(doc, SORT_FIELDS[key])) for key in PACKED_SORTS]
+    return json.dumps(values, separators=(",", ":"))
+
+
+def bounded_sort_value(value: Any) -> Any:
+    """A sort value as the index keeps it: a string's first SORT_TEXT_CHARS characters (rooms the
+    service writes hold at most 1,024 in any field; only an imported one can be longer); an object
+    or array past that size, empty (it keeps its place among the types)."""
+    if isinstance(value, str):
+        return value[:SORT_TEXT_CHARS]
+    if isinstance(value, (dict, list)) and len(json.dumps(value)) > SORT_TEXT_CHARS:
+        return type(value)()
+    return value
 
 
 def order_key(value: Any) -> tuple[Any, ...]:

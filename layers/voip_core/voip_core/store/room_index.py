@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from voip_core.domain.room_order import (
+    SORT_TEXT_CHARS,
     agent_of,
     fold,
     is_listed_open,
@@ -79,7 +80,7 @@ def listing_attributes(doc: dict[str, Any]) -> dict[str, Any]:
         AGENT_KEY: agent_key if usable_key(agent_key) else None,
         TS_KEY: moment_ms(doc.get("ts")),
         CLOSED_KEY: None if is_open else moment_ms(doc.get("closedAt")),
-        NAME: _storable(fold(name)) if isinstance(name, str) and name else None,
+        NAME: _storable(fold(name[:SORT_TEXT_CHARS])) if isinstance(name, str) and name else None,
         TAGS: [_storable(t) if isinstance(t, str) else t for t in tags] or None,
         QUEUE: _filterable(doc.get("queue")),
         DIRECTION: _filterable(doc.get("direction")),
