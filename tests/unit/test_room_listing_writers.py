@@ -15,6 +15,7 @@ from voip_core.store.rooms import RoomStore
 from voip_core.wiring import Services
 
 from tests.unit.calls import Api, open_room
+from tests.unit.cli_runner import Cli
 from tests.unit.conftest import PUBLIC_VISITOR_API, Actors
 
 
@@ -71,3 +72,20 @@ def test_only_call_rooms_have_listing_attributes() -> None:
     attributes = listing_attributes(doc)
     assert attributes["lAgent"] is None  # an id too long for a key: not in the agent indexes
     assert attributes["lState"].startswith("closed#") and attributes["lTs"] == -(2**53)
+
+
+def test_reindex_rooms_lists_rooms_written_before_the_indexes(cli: Cli, services: Services) -> None:
+    """An upgraded stack: room items written before the listing attributes existed (as the old
+    RoomStore.item built them) list nowhere until `voip-admin reindex-rooms` puts them again;
+    then they list, and a second pass rewrites nothing."""
+    docs = [
+        {"_id": f"old{n}", "t": "v", "ts": f"2024-05-0{n}T12:00:00.000Z", "v": {"_id": "v1"}}
+        for n in (1, 2, 3)
+    ]
+    for doc in docs:
+        old = {k: v for k, v in RoomStore.item(doc).items() if not k.startswith("l")}
+        services.rooms.client.put_item(TableName=services.rooms.table, Item=old)
+    assert ids(services, RoomListQuery(open=False)) == ([], 0)
+    assert cli.ok("reindex-rooms") == {"scanned": 3, "rewritten": 3}
+    assert ids(services, RoomListQuery(open=False)) == (["old3", "old2", "old1"], 3)
+    assert cli.ok("reindex-rooms") == {"scanned": 3, "rewritten": 0}
