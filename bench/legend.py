@@ -49,6 +49,22 @@ COST = (
     "rate limit WRU = the rate-limit counter's update; duration ms = the Lambda time billed (the"
     " handler's time against moto, above); API GW = the HTTP API's price per request.",
 )
+LISTING = (
+    "The listing service (services/room_listing.py) against histories generated in moto, without"
+    " the request's own authentication read (one BatchGetItem beside the rate-limit update, as on"
+    " every route). in series = DynamoDB calls one after another; calls = the waves (×n = n"
+    " Queries side by side, one per index partition).",
+    "RRU are computed from item sizes as DynamoDB bills them, not taken from moto (which does not"
+    " report consumed capacity faithfully for indexes): a Query bills its scanned index entries"
+    " (keys + projected attributes, B/entry) summed and rounded up to 4 KB, halved (index reads"
+    " are eventually consistent); the page's rooms are read by key, strongly consistent, 1 RRU per"
+    " 4 KB each. RRU index is what the exact total costs (it reads every candidate entry: per 10k"
+    " matches beside it); RRU page grows with the page size only. $/M listings = DynamoDB reads"
+    " only (add API Gateway's $1.00 and Lambda's share as for the other routes).",
+    "The round-trip target is judged on histories up to 10,000 rooms: past about 70,000 rooms of"
+    " one state, an unfiltered listing's exact total needs a second 1 MB page a shard (one more"
+    " round trip, docs/performance.md).",
+)
 
 RERUN = (
     "timing figures move with the machine's load: rerun make bench on a quiet machine; if it fails"
@@ -61,6 +77,9 @@ MEANING = {
     "cold_typical": "our init is not well under a typical Powertools stack's (target 0.6 ×): the"
     " cold start lost what the design avoids (see the import lines under Cold start).",
     "cpu": "the slowest path's median CPU inside the handler is over 1 ms (see the CPU table).",
+    "listing_round_trips": "a first page of call history waits for more DynamoDB round trips than"
+    " its target: each shard's candidates took more than one 1 MB Query page (the exact total"
+    " reads them all), or the code added a call. Counts do not depend on load.",
     "round_trips": "a path makes more DynamoDB calls in series than its target, so every such"
     " request waits for one more round trip. Counts do not depend on load: a code change on the"
     " request path did this (see the round-trips table).",
@@ -80,7 +99,7 @@ def legend(lines: tuple[str, ...]) -> list[str]:
 def failure_advice(kind: str, quick: bool) -> list[str]:
     """The lines under a FAIL: what the figure means, and what to do."""
     lines = [f"what it means: {MEANING[kind]}"]
-    if kind != "round_trips":
+    if not kind.endswith("round_trips"):
         lines.append(f"what to do: {QUICK if quick else RERUN}")
     else:
         lines.append("what to do: find the call the code added; rerunning will not change it.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench import legend
+from bench.listing import targets as listing_targets
 
 TARGET_COLD_FLOOR = 1.15
 TARGET_COLD_TYPICAL = 0.6
@@ -56,6 +57,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 "detail": "",
             }
         )
+    if results.get("listing"):
+        checks += listing_targets(results["listing"])
     return checks
 
 
@@ -93,7 +96,7 @@ def _check(kind: str, name: str, value: float, limit: float, detail: str) -> dic
 
 def render(results: dict[str, Any]) -> str:
     lines: list[str] = [f"# make bench — {results['meta']['summary']}", ""]
-    for section in (_round_trips, _cold_start, _cpu, _load, _cost, _targets):
+    for section in (_round_trips, _cold_start, _cpu, _load, _cost, _listing, _targets):
         lines += section(results)
     return "\n".join(lines)
 
@@ -270,6 +273,48 @@ def _cost(results: dict[str, Any]) -> list[str]:
         f"${prices['dynamodb_write_request_unit_per_million']}/M WRU, "
         f"${prices['dynamodb_read_request_unit_per_million']}/M RRU. {prices['notes']}",
         *legend.legend(legend.COST),
+        "",
+    ]
+
+
+def _listing(results: dict[str, Any]) -> list[str]:
+    listing = results.get("listing")
+    if not listing:
+        return []
+    header = [
+        "rooms",
+        "listing",
+        "returned/total",
+        "in series",
+        "calls",
+        "entries read",
+        "B/entry",
+        "RRU index",
+        "RRU page",
+        "RRU per 10k matches",
+        "$/M listings",
+    ]
+    rows = [
+        [
+            f"{row['rooms']:,}",
+            row["listing"],
+            f"{row['returned']}/{row['total']:,}",
+            str(row["calls_in_series"]),
+            row["shape"],
+            f"{row['entries_read']:,}",
+            f"{row['entry_bytes']:g}",
+            f"{row['index_rru']:g}",
+            f"{row['page_rru']:g}",
+            "—" if row["rru_per_10k_matches"] is None else f"{row['rru_per_10k_matches']:g}",
+            f"{row['usd_per_million']:.2f}",
+        ]
+        for row in listing["rows"]
+    ]
+    return [
+        f"## Call history (GET voip/rooms): {listing['page']} a page, {listing['agents']} agents, "
+        f"1 room in {listing['open_every']} open, moto in process",
+        *_table(header, rows),
+        *legend.legend(legend.LISTING),
         "",
     ]
 

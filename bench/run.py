@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import coldstart, cost, cpu, load, report, roundtrips
+from bench import coldstart, cost, cpu, listing, load, report, roundtrips
 from bench.stub import dump_tables
 from bench.world import (
     ROOT,
@@ -134,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         results["local_stack"] = load.measure(
             sizes.load_levels, sizes.load_requests, sizes.load_warmup
         )
+    print("call history listing", file=sys.stderr)
+    results["listing"] = listing.measure(quick=sizes == QUICK)
     results["targets"] = report.targets(results)
     results = {"meta": _meta(started, sizes), **results}
     print(report.render(results))

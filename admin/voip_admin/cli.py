@@ -80,6 +80,10 @@ def _build_parser() -> argparse.ArgumentParser:
     close = commands.add_parser("close-room", help="close a room as an agent would")
     close.add_argument("--rid", required=True)
 
+    commands.add_parser(
+        "reindex-rooms", help="put every room item again as the service builds it (after upgrades)"
+    )
+
     tables = commands.add_parser("create-tables", help="create template.yaml's tables (local use)")
     tables.add_argument("--template", help="path to template.yaml")
     smoke.add_parser(commands)
@@ -115,6 +119,7 @@ def _run(provisioning: Provisioning, args: argparse.Namespace) -> dict[str, Any]
         "close-room": lambda: provisioning.close_room(CloseRoom(rid=args.rid)),
         "create-tables": lambda: provisioning.create_tables(args.template),
         import_rocketchat.NAME: lambda: import_rocketchat.run(provisioning, args),
+        "reindex-rooms": provisioning.reindex_rooms,
     }
     return handlers[command]()
 

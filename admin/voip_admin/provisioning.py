@@ -196,6 +196,13 @@ class Provisioning:
                 raise
             raise UsageError(str(error.body.get("error"))) from error
 
+    def reindex_rooms(self) -> dict[str, Any]:
+        """Every room item put again as RoomStore.item builds it (admin/voip_admin/reindex.py)."""
+        from voip_admin.reindex import reindex_rooms
+
+        rooms = self.services.rooms
+        return reindex_rooms(rooms.client, rooms.table)
+
     def create_tables(self, template: str | None) -> dict[str, Any]:
         from voip_admin.template import TEMPLATE_PATH, create_tables, table_names
 

@@ -33,6 +33,7 @@ SECTIONS = [
     "## CPU per request in the handler",
     "## Local stack over HTTP",
     "## Cost per million requests",
+    "## Call history (GET voip/rooms)",
     "## Targets",
 ]
 SUMMARY_KEYS = {"n", "median", "p10", "p90", "p99"}
@@ -60,7 +61,8 @@ def test_prints_every_section_and_a_verdict_per_target(run: tuple[str, dict[str,
     for heading in SECTIONS:
         assert heading in table
     verdicts = [line for line in table.splitlines() if line.startswith(("PASS ", "FAIL "))]
-    assert len(verdicts) == len(results["targets"]) == 4
+    # cold start ×2, CPU, round trips, and call history's first page (added with the listing)
+    assert len(verdicts) == len(results["targets"]) == 5
     for path in PATHS:
         assert path in table
 
@@ -120,6 +122,29 @@ def test_local_stack_and_cost(run: tuple[str, dict[str, Any]]) -> None:
     parts = usd["api_gateway"] + usd["lambda"] + usd["dynamodb"] + usd["rate_limiter"]
     assert usd["total"] == pytest.approx(parts, abs=0.001)
     assert results["cost"]["prices"]["checked"]
+
+
+def test_call_history_listing(run: tuple[str, dict[str, Any]]) -> None:
+    """Counts and units, not timings: every listing answers from index Queries side by side,
+    then one BatchGetItem of the page; the page's units grow with the page, the index's with the
+    matches."""
+    _, results = run
+    rows = {row["listing"]: row for row in results["listing"]["rows"]}
+    assert list(rows) == [
+        "agent's first page",
+        "supervisor's first page",
+        "supervisor's page 10",
+        "open calls now",
+        "a visitor's calls",
+    ]
+    supervisor = rows["supervisor's first page"]
+    assert supervisor["shape"] == "Query ×16 → BatchGetItem"
+    assert rows["agent's first page"]["shape"] == "Query ×4 → BatchGetItem"
+    assert supervisor["returned"] == results["listing"]["page"]
+    assert supervisor["page_rru"] == supervisor["returned"]  # each room ≤ 4 KB, consistent
+    assert supervisor["entries_read"] == supervisor["total"]
+    assert rows["supervisor's page 10"]["rru"] == supervisor["rru"]  # offset reads no document
+    assert 0 < rows["agent's first page"]["index_rru"] < supervisor["index_rru"]
 
 
 def test_results_carry_no_secret(run: tuple[str, dict[str, Any]]) -> None:

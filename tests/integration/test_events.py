@@ -135,6 +135,9 @@ def test_events_drive_the_handler_to_the_expected_answers(invoke: Invoker) -> No
         200,
         {"rid": room_id, "success": True},
     )
+    status, history = invoke("rooms_list.json")
+    assert (status, list(history)) == (200, ["rooms", "count", "total", "offset", "success"])
+    assert room_id in [room["_id"] for room in history["rooms"]]  # newest first: just closed
 
     status, registered = invoke("visitor_register.json")
     assert status == 200 and registered["visitor"]["name"] == "Mary Jones"

@@ -1,8 +1,8 @@
 """The README's examples, run as a reader runs them (issue 12 §1): the banner's `export` line pasted
-into a fresh shell, then every ```sh block of "Try it", "A call from start to end" and "An
-integration token", in order, and then all of it again, against a stack started with `make run`'s
-settings. Each step must print exactly the answer the README shows after `# → ` (`…` for ids and
-times) and nothing on stderr, so the README cannot drift from the code.
+into a fresh shell, then every ```sh block of "Try it", "A call from start to end", "An
+integration token" and "Call history", in order, and then all of it again, against a stack started
+with `make run`'s settings. Each step must print exactly the answer the README shows after `# → `
+(`…` for ids and times) and nothing on stderr, so the README cannot drift from the code.
 
 The README's commands name the default ports; the stack here runs on free ones: the API's URL
 comes from the banner's own `export` line, and `http://127.0.0.1:8000` (`voip-admin
@@ -28,7 +28,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("curl") is None, reason="the README's examples use curl"),
 ]
 
-SECTIONS = ("Try it", "A call from start to end", "An integration token")
+SECTIONS = ("Try it", "A call from start to end", "An integration token", "Call history")
 README_DYNAMODB_URL = "http://127.0.0.1:8000"
 MARK = "@@readme-step-{}@@"
 

@@ -146,7 +146,16 @@ def test_nothing_uses_a_restorable_table_but_through_its_restore_condition(table
     """The function, its policy, the alarms, the dashboard and the outputs all switch together."""
     allowed = [json.dumps(table_name(table))] + [
         json.dumps(table_arn(table, index))
-        for index in ("", "phone-index", "email-index", "visitorId-index")
+        for index in (
+            "",
+            "phone-index",
+            "email-index",
+            "visitorId-index",
+            "rooms-by-state-ts",
+            "rooms-by-state-closed",
+            "rooms-by-agent-ts",
+            "rooms-by-agent-closed",
+        )
     ]
     text = json.dumps({k: v for k, v in TEMPLATE.items() if k != "Conditions"})
     text = text.replace(json.dumps(RESOURCES[table]), "")

@@ -110,6 +110,8 @@ def drive_every_outcome(
     close = {"rid": rid, "token": "vt-outcomes"}
     s.expect(["RoomClosed"], 200, lambda: calls.close(close, *s.agent))
     s.expect(["RefusedOther"], 400, lambda: calls.close(close, *s.agent))  # room-closed
+    own_history = {"agents[]": agent_id}
+    s.expect(["RoomsListed"], 200, lambda: calls.list_rooms(own_history, *s.agent))
     s.expect(["VisitorErased"], 200, lambda: calls.delete("vt-outcomes", headers=s.auth))
     s.expect(["Refused401"], 401, lambda: s.room(create, (agent_id, "not-the-token")))
     s.expect(["Refused403"], 403, lambda: s.room({"token": "vt-outcomes", "agentId": "a"}, plain))

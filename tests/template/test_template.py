@@ -70,7 +70,8 @@ EXPECTED_STATEMENTS: dict[str, tuple[list[str], list[Any]]] = {
         ["dynamodb:PutItem", "dynamodb:DeleteItem"],
         [table_arn("VisitorGuardsTable")],
     ),
-    "MoveOpenRoomWithVisitor": (["dynamodb:UpdateItem"], [table_arn("RoomsTable")]),
+    # The whole item, built by RoomStore.item, so the listing indexes follow the moved room.
+    "MoveOpenRoomWithVisitor": (["dynamodb:PutItem"], [table_arn("RoomsTable")]),
     "FindVisitorRooms": (
         ["dynamodb:Query"],
         [table_arn("VisitorRoomsTable"), table_arn("RoomsTable", "visitorId-index")],
@@ -78,6 +79,19 @@ EXPECTED_STATEMENTS: dict[str, tuple[list[str], list[Any]]] = {
     "EraseVisitorRooms": (
         ["dynamodb:DeleteItem", "dynamodb:BatchWriteItem"],
         [table_arn("RoomsTable"), table_arn("VisitorRoomsTable")],
+    ),
+    "ListCallHistory": (
+        ["dynamodb:Query"],
+        [
+            table_arn("RoomsTable", index)
+            for index in (
+                "rooms-by-state-ts",
+                "rooms-by-state-closed",
+                "rooms-by-agent-ts",
+                "rooms-by-agent-closed",
+                "visitorId-index",
+            )
+        ],
     ),
 }
 

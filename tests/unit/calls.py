@@ -107,6 +107,19 @@ class Api:
         event.pop("queryStringParameters", None)
         return self.invoke(event)
 
+    def list_rooms(
+        self,
+        query: Query = "",
+        user_id: str | None = None,
+        token: str | None = None,
+        source_ip: str | None = None,
+    ) -> Answer:
+        """`GET /api/v1/voip/rooms` (call history)."""
+        event = self._event("rooms_list.json", _credentials(user_id, token), source_ip)
+        event["rawQueryString"] = query if isinstance(query, str) else urlencode(query)
+        event.pop("queryStringParameters", None)
+        return self.invoke(event)
+
     def close(
         self,
         body: Any,

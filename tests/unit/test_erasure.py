@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from botocore.retries.standard import ExponentialBackoff
+from voip_core.domain.room_listing import RoomListQuery
 from voip_core.domain.rooms import RoomQuery
 from voip_core.settings import Settings
 from voip_core.store.dynamo import make_client
@@ -119,6 +120,30 @@ def test_rooms_created_and_closed_within_the_index_lag_are_erased(
     assert calls.delete(TOKEN)[0] == 200
     assert [services.rooms.get(rid) for rid in rooms] == [None, None, None]
     assert_nothing_of_mary(dynamodb, mary["_id"])
+
+
+def test_an_erased_visitors_rooms_never_appear_in_a_listing(
+    api: Api, calls: Api, agent: tuple[str, str], actors: Actors, services: Services
+) -> None:
+    """Call history (docs/contract/call-history.md): after the erasure, no listing — by state, by
+    agent, by visitor, by name — finds any of the visitor's rooms; another visitor's still lists."""
+    mary = register_mary(calls)
+    rooms = history(api, calls, agent, 3)
+    actors.visitor("t-other", name="Other")
+    other = open_room(api, agent, "t-other")
+    assert calls.close({"rid": other["_id"], "token": "t-other"}, *agent)[0] == 200
+    queries = [
+        RoomListQuery(open=False),
+        RoomListQuery(open=False, agents=(agent[0],)),
+        RoomListQuery(open=False, visitor_id=mary["_id"]),
+        RoomListQuery(open=False, room_name="mary", sort_key="fname"),
+    ]
+    before = [services.room_listing.list(q) for q in queries]
+    assert [sorted(r["_id"] for r in page.rooms) for page in before[2:]] == [sorted(rooms)] * 2
+    assert calls.delete(TOKEN)[0] == 200
+    after = [services.room_listing.list(q) for q in queries]
+    assert [[r["_id"] for r in page.rooms] for page in after] == [[other["_id"]]] * 2 + [[], []]
+    assert [page.total for page in after] == [1, 1, 0, 0]
 
 
 def test_a_refused_erasure_of_a_long_history_changes_nothing(

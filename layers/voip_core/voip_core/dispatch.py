@@ -11,7 +11,7 @@ from __future__ import annotations
 from voip_core.errors import INTERNAL_ERROR_BODY, NOT_FOUND_BODY, ApiError, PayloadTooLarge
 from voip_core.http import HttpRequest, HttpResponse
 from voip_core.observability import logger
-from voip_core.routes import room_close, visitors, voip_room
+from voip_core.routes import room_close, rooms_list, visitors, voip_room
 from voip_core.routes.gate import Endpoint
 from voip_core.wiring import Services
 
@@ -21,6 +21,7 @@ ROUTES: dict[str, Endpoint] = {
     visitors.REGISTER_ROUTE: visitors.REGISTER,
     visitors.GET_ROUTE: visitors.GET,
     visitors.DELETE_ROUTE: visitors.DELETE,
+    rooms_list.ROUTE: rooms_list.ENDPOINT,
 }
 
 

@@ -97,6 +97,18 @@ class ServiceUnavailable(ApiError):
         super().__init__({"success": False, "error": self.MESSAGE}, self.MESSAGE)
 
 
+class ListingTooBroad(MeteorError):
+    """A call-history listing that would read past its work cap (docs/decisions.md, "Call
+    history on DynamoDB"): refused in time rather than timed out. Rocket.Chat has no such limit."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "error-listing-too-broad", "Too many rooms match; narrow the listing with filters"
+        )
+
+
 class PayloadTooLarge(MeteorError):
     """A request body over MAX_REQUEST_BODY_BYTES, or a document that would exceed what one
     DynamoDB item can hold (Rocket.Chat has neither limit; docs/compatibility.md)."""

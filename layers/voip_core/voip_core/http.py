@@ -19,6 +19,7 @@ VISITOR_REGISTERED_NEW = "visitor-registered-new"
 VISITOR_REGISTERED_MATCHED = "visitor-registered-matched"
 VISITOR_FETCHED = "visitor-fetched"
 VISITOR_ERASED = "visitor-erased"
+ROOMS_LISTED = "rooms-listed"
 OUTCOMES = (
     ROOM_CREATED,
     ROOM_REUSED,
@@ -28,6 +29,7 @@ OUTCOMES = (
     VISITOR_REGISTERED_MATCHED,
     VISITOR_FETCHED,
     VISITOR_ERASED,
+    ROOMS_LISTED,
 )
 
 # Spec §8: on every response.

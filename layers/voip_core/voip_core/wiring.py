@@ -8,12 +8,14 @@ from typing import Any
 
 from voip_core.domain.clock import Clock, system_clock
 from voip_core.services.rate_limit import RateLimiter
+from voip_core.services.room_listing import RoomListing
 from voip_core.services.rooms import RoomService
 from voip_core.services.visitors import VisitorService
 from voip_core.settings import Settings
 from voip_core.store.counters import CounterStore
 from voip_core.store.dynamo import make_client
 from voip_core.store.rate_limits import RateLimitStore
+from voip_core.store.room_listing import RoomListingStore
 from voip_core.store.rooms import RoomStore
 from voip_core.store.snapshot import SnapshotReader
 from voip_core.store.tokens import TokenStore
@@ -37,6 +39,7 @@ class Services:
     rate_limiter: RateLimiter
     room_service: RoomService
     visitor_service: VisitorService
+    room_listing: RoomListing
 
     @classmethod
     def build(cls, settings: Settings, client: Any = None, clock: Clock = system_clock) -> Services:
@@ -69,4 +72,5 @@ class Services:
                 counters=counters,
                 clock=clock,
             ),
+            room_listing=RoomListing(RoomListingStore(client, tables.rooms)),
         )

@@ -12,6 +12,7 @@ from voip_core.store.dynamo import (
     load_document,
     to_item,
 )
+from voip_core.store.room_index import listing_attributes
 from voip_core.store.transactions import transact_write
 from voip_core.store.visitor_rooms import VisitorRoomIndex
 
@@ -39,6 +40,8 @@ class RoomStore:
 
     @staticmethod
     def item(doc: dict[str, Any]) -> dict[str, Any]:
+        """The room's item: its document, and every attribute a condition or an index reads,
+        derived here from the document and nowhere else (store/room_index.py)."""
         visitor = doc.get("v") or {}
         return to_item(
             {
@@ -47,6 +50,7 @@ class RoomStore:
                 "visitorId": visitor.get("_id"),
                 "visitorToken": visitor.get("token"),
                 "isOpen": True if doc.get("open") is True else None,
+                **listing_attributes(doc),
                 "doc": dump_document(doc),
             }
         )

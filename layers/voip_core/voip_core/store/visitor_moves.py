@@ -69,16 +69,14 @@ class VisitorMoves:
         transact_write(self.client, [*actions, *guards.actions])
 
     def _move_room(self, room: dict[str, Any], old_token: str) -> dict[str, Any]:
+        """The open room's whole item again, built by RoomStore.item (so its index attributes
+        stay derived from its document), only while it is still open under the old token."""
         return {
-            "Update": {
+            "Put": {
                 "TableName": self.rooms_table,
-                "Key": RoomStore.key(room["_id"]),
-                "UpdateExpression": "SET #doc = :doc, visitorToken = :new",
+                "Item": RoomStore.item(room),
                 "ConditionExpression": "isOpen = :true AND visitorToken = :old",
-                "ExpressionAttributeNames": {"#doc": "doc"},
                 "ExpressionAttributeValues": {
-                    ":doc": {"S": dump_document(room)},
-                    ":new": {"S": room["v"]["token"]},
                     ":old": {"S": old_token},
                     ":true": {"BOOL": True},
                 },
