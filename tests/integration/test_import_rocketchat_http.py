@@ -131,3 +131,35 @@ def test_a_second_import_writes_nothing(
     planned = json.loads(result.stdout)
     assert planned["users"]["imported"] == planned["visitors"]["imported"] == 0
     assert planned["tokens"]["imported"] == 0
+
+
+def test_the_call_history_lists_the_imported_closed_rooms(
+    migrated: tuple[LocalStack, ExportSummary, dict[str, Any]],
+) -> None:
+    """An agent's own history (`voip/rooms`, closed rooms by default) holds every room the export
+    had closed for that agent, each exactly as the export holds it."""
+    stack, export, _ = migrated
+    agent = export.agents[0]
+    closed_in_export = {
+        record.doc["_id"]: record.doc
+        for record in ExportFile(export.directory / COLLECTION_FILES["rooms"])
+        if record.doc.get("t") == "v"
+        and "open" not in record.doc
+        and (record.doc.get("servedBy") or {}).get("_id") == agent.user_id
+    }
+    assert closed_in_export
+    listed: dict[str, dict[str, Any]] = {}
+    while True:
+        reply = stack.request(
+            "GET",
+            f"/api/v1/voip/rooms?agents[]={agent.user_id}&count=5&offset={len(listed)}",
+            headers(agent.user_id, agent.login_token),
+        )
+        assert reply.status == 200, reply.text
+        page = reply.json()
+        listed.update((room["_id"], room) for room in page["rooms"])
+        if not page["rooms"] or len(listed) >= page["total"]:
+            break
+    assert len(listed) == page["total"]
+    for room_id, doc in closed_in_export.items():
+        assert compact(listed[room_id]) == compact(doc)
