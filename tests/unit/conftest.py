@@ -53,7 +53,7 @@ def pristine_tables() -> dict[str, Any]:
     with mock_aws():
         client = make_client()
         created = create_tables(client, template=load_template())
-        tables: dict[str, Any] = copy.deepcopy(_moto_tables(client))
+        tables: dict[str, Any] = copy.deepcopy(moto_tables(client))
     assert sorted(tables) == sorted(created), (tables, created)
     return tables
 
@@ -66,11 +66,11 @@ def dynamodb(pristine_tables: dict[str, Any]) -> Iterator[Any]:
     way to roll back a failed transaction."""
     with mock_aws():
         client = make_client()
-        _moto_tables(client).update(copy.deepcopy(pristine_tables))
+        moto_tables(client).update(copy.deepcopy(pristine_tables))
         yield client
 
 
-def _moto_tables(client: Any) -> dict[str, Any]:
+def moto_tables(client: Any) -> dict[str, Any]:
     """The table objects of the moto backend that `client`'s requests reach."""
     tables: dict[str, Any] = dynamodb_backends[DEFAULT_ACCOUNT_ID][client.meta.region_name].tables
     return tables
