@@ -76,6 +76,44 @@ def plan_for(query: RoomListQuery) -> Plan | None:
     return _build_plan(query, index, partitions, key_range, other_range)
 
 
+class _Expressions:
+    """A Query's conditions as they are added: the attribute names and values they use, the key
+    condition and the filters."""
+
+    def __init__(self, index: ListingIndex) -> None:
+        self.names: dict[str, str] = {"#p": index.partition, "#id": "_id"}
+        self.values: dict[str, Any] = {}
+        self.key = "#p = :p"
+        self.filters: list[str] = []
+
+    def key_between(self, attribute: str, bounds: TimeRange) -> None:
+        self.names["#s"] = attribute
+        self.key += " AND #s BETWEEN :lo AND :hi"
+        self.values.update(_range_values(bounds, ":lo", ":hi"))
+
+    def between(self, attribute: str, bounds: TimeRange) -> None:
+        self.names["#o"] = attribute
+        self.values.update(_range_values(bounds, ":olo", ":ohi"))
+        self.filters.append("#o BETWEEN :olo AND :ohi")
+
+    def equal(self, attribute: str, value: str | None, placeholder: str) -> None:
+        if value is not None:
+            self.names[f"#{placeholder}"] = attribute
+            self.values[f":{placeholder}"] = {"S": value}
+            self.filters.append(f"#{placeholder} = :{placeholder}")
+
+    def contains(self, attribute: str, text: str) -> None:
+        self.names["#name"] = attribute
+        self.values[":name"] = {"S": text}
+        self.filters.append("contains(#name, :name)")
+
+    def any_tag(self, tags: tuple[str, ...]) -> None:
+        self.names["#tags"] = TAGS
+        self.values.update({f":t{i}": {"S": tag} for i, tag in enumerate(tags)})
+        either = " OR ".join(f"contains(#tags, :t{i})" for i in range(len(tags)))
+        self.filters.append(f"({either})")
+
+
 def _build_plan(
     query: RoomListQuery,
     index: ListingIndex,
@@ -83,53 +121,34 @@ def _build_plan(
     key_range: TimeRange | None,
     other_range: TimeRange | None,
 ) -> Plan:
-    names: dict[str, str] = {"#p": index.partition, "#id": "_id"}
-    values: dict[str, Any] = {}
-    key = "#p = :p"
+    conditions = _Expressions(index)
     if key_range is not None:
-        names["#s"] = index.sort
-        key += " AND #s BETWEEN :lo AND :hi"
-        values.update(_range_values(key_range, ":lo", ":hi"))
-    filters: list[str] = []
-
-    def equal(attribute: str, value: str | None, placeholder: str) -> None:
-        if value is not None:
-            names[f"#{placeholder}"] = attribute
-            values[f":{placeholder}"] = {"S": value}
-            filters.append(f"#{placeholder} = :{placeholder}")
-
-    equal(QUEUE, query.queue, "queue")
-    equal(DIRECTION, query.direction, "dir")
-    equal(VISITOR, query.visitor_id, "visitor")
+        conditions.key_between(index.sort, key_range)
+    conditions.equal(QUEUE, query.queue, "queue")
+    conditions.equal(DIRECTION, query.direction, "dir")
+    conditions.equal(VISITOR, query.visitor_id, "visitor")
     if query.room_name is not None:
-        names["#name"] = NAME
-        values[":name"] = {"S": query.room_name.casefold()}
-        filters.append("contains(#name, :name)")
+        conditions.contains(NAME, query.room_name.casefold())
     if other_range is not None:
-        names["#o"] = TS_KEY
-        values.update(_range_values(other_range, ":olo", ":ohi"))
-        filters.append("#o BETWEEN :olo AND :ohi")
+        conditions.between(TS_KEY, other_range)
     tags = tuple(dict.fromkeys(query.tags))
     projection = "#id, #sort"
     tags_here: tuple[str, ...] = ()
-    if tags:
-        names["#tags"] = TAGS
-        if len(tags) <= MAX_FILTERED_TAGS:
-            values.update({f":t{i}": {"S": tag} for i, tag in enumerate(tags)})
-            either = " OR ".join(f"contains(#tags, :t{i})" for i in range(len(tags)))
-            filters.append(f"({either})")
-        else:
-            projection += ", #tags"
-            tags_here = tags
-    names["#sort"] = _sort_attribute(query.sort_key)
+    if len(tags) > MAX_FILTERED_TAGS:
+        conditions.names["#tags"] = TAGS
+        projection += ", #tags"
+        tags_here = tags
+    elif tags:
+        conditions.any_tag(tags)
+    conditions.names["#sort"] = _sort_attribute(query.sort_key)
     request: dict[str, Any] = {
-        "KeyConditionExpression": key,
+        "KeyConditionExpression": conditions.key,
         "ProjectionExpression": projection,
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
+        "ExpressionAttributeNames": conditions.names,
+        "ExpressionAttributeValues": conditions.values,
     }
-    if filters:
-        request["FilterExpression"] = " AND ".join(filters)
+    if conditions.filters:
+        request["FilterExpression"] = " AND ".join(conditions.filters)
     return Plan(index, partitions, request, tags_here)
 
 
