@@ -120,7 +120,7 @@ endif
 # their baselines: prints the table, writes bench/results.json (a few minutes; not part of `test`).
 # Cold start and CPU run on the Lambda runtime's Python (3.13) when there is one here.
 .PHONY: bench
-bench: install ## measurements vs baselines: the table, bench/results.json [~6 min]
+bench: install ## measurements vs baselines: the table, bench/results.json [~12 min]
 ifeq ($(PYTHON313),)
 	$(BIN)/python -m bench.run
 else
