@@ -39,7 +39,7 @@ install: $(STAMP) ## .venv with the pinned tools and this code (editable) [first
 run: install ## the local stack: API on :3000, DynamoDB on :8000 [ready ~5 s after install]
 	$(BIN)/python -m voip_local
 
-test: install ## every suite, on all cores (node packages on first run) [~2 min; 4 when busy]
+test: install ## every suite, on all cores (node packages on first run) [~4 min; 5 when busy]
 	$(PYTEST) $(PARALLEL)
 
 unit: install ## the unit suite only [~2 min]
