@@ -25,6 +25,7 @@ from voip_core.routes.rooms_list_rules import read_listing_query
 
 from tests.conftest import ROOT
 from tests.differential.conftest import HERE, Reference
+from tests.unit.test_rooms_list_rules import CONTRACT_REFUSALS, CONTRACT_VALID
 
 STRUCTURED_EXAMPLES = 2500
 FREE_FORM_EXAMPLES = 1000
@@ -216,33 +217,13 @@ def test_the_reference_validates_the_contracts_schema() -> None:
     assert KEYS == PROPERTIES
 
 
-# docs/contract/call-history.md §2's table, row by row: the reference says what the contract says.
-SPEC_ROWS = {
-    "foo=1": "must NOT have additional properties",
-    "fields={}": "must NOT have additional properties",
-    "agents=u1": "must be array",
-    "tags=x": "must be array",
-    "agents[25]=a": "must be array",
-    "agents[0][a]=1": "must be string",
-    "queue=a&queue=b": "must be string",
-    "open=yes": "must be equal to one of the allowed values",
-    "open=": "must be equal to one of the allowed values",
-    "open=TRUE": "must be equal to one of the allowed values",
-    "direction=in": "must be equal to one of the allowed values",
-    "count=abc": "must be number",
-    "offset=NaN": "must be number",
-    "open=yes&count=abc": "must be equal to one of the allowed values",
-}
-SPEC_VALID = ("count=", "agents=", "agents[]=", "count=1e3", "agents=a&agents=b", "count=%205")
-
-
-@pytest.mark.parametrize("raw", list(SPEC_ROWS))
+@pytest.mark.parametrize("raw", list(CONTRACT_REFUSALS))
 def test_spec_rows_are_what_ajv_answers(rooms_list_reference: Reference, raw: str) -> None:
-    assert rooms_list_reference.answer(raw)["error"] == f"{SPEC_ROWS[raw]} [invalid-params]"
+    assert rooms_list_reference.answer(raw)["error"] == f"{CONTRACT_REFUSALS[raw]} [invalid-params]"
     assert_same_answer(rooms_list_reference, raw)
 
 
-@pytest.mark.parametrize("raw", SPEC_VALID)
+@pytest.mark.parametrize("raw", CONTRACT_VALID)
 def test_spec_valid_rows(rooms_list_reference: Reference, raw: str) -> None:
     assert rooms_list_reference.answer(raw)["valid"]
     assert_same_answer(rooms_list_reference, raw)
