@@ -13,38 +13,8 @@ from voip_admin.rocketchat import command
 
 from tests.unit.cli_runner import Cli
 from tests.unit.conftest import Actors, scan_tables
-from tests.unit.import_example import EXAMPLE_NOW_MS
+from tests.unit.import_example import EXAMPLE_EXPORT, EXAMPLE_NOW_MS
 from tests.unit.test_import_rocketchat import EXAMPLE_STDOUT
-
-# The spec's three files, exactly as mongoexport writes them (relaxed Extended JSON, JSON lines).
-EXAMPLE_FILES = {
-    "users.json": (
-        '{"_id":"hZ4kTq8mYw2NcR7aP","username":"ana.agent","roles":["user","livechat-agent"],'
-        '"active":true,"services":{"resume":{"loginTokens":[{"when":{"$date":"2025-12-20T08:00:00Z"},'
-        '"hashedToken":"PyawHi5ZSTWG6nIDLUr9NUKmIRccpOFvs0jkx3CO2MY="},{"when":{"$date":'
-        '"2025-09-01T08:00:00Z"},"hashedToken":"Gv2RIB3na5cx2onejb2jC9vfjOux6an2IGoVRDIWxEQ="},'
-        '{"hashedToken":"UTFuNtZrW8y2ZDOlnc3T6edxtOIukNAf8mE1DwBdjY8=","type":"personalAccessToken",'
-        '"createdAt":{"$date":"2025-06-01T12:00:00Z"},"lastTokenPart":"pbx42A","name":"pbx"}]}}}\n'
-        '{"_id":"rocket.cat","username":"rocket.cat","roles":["bot"],"type":"bot"}\n'
-    ),
-    "rocketchat_livechat_visitor.json": (
-        '{"_id":"6650f1c2a1b2c3d4e5f60718","token":"vis-token-1","username":"guest-41","ts":'
-        '{"$date":"2025-12-01T09:00:00Z"},"phone":[{"phoneNumber":"+15551230001"}]}\n'
-        '{"_id":"6650f1c2a1b2c3d4e5f60719","token":"vis-token-2","username":"guest-42","ts":'
-        '{"$date":"2025-12-02T09:00:00Z"}}\n'
-        '{"_id":"6650f1c2a1b2c3d4e5f6071a","disabled":true}\n'
-    ),
-    "rocketchat_room.json": (
-        '{"_id":"Kq7fW2xYz9AbCdEfG","t":"v","ts":{"$date":"2026-01-09T15:00:00Z"},"v":{"_id":'
-        '"6650f1c2a1b2c3d4e5f60718","token":"vis-token-1","status":"online","username":"guest-41"},'
-        '"servedBy":{"_id":"hZ4kTq8mYw2NcR7aP","username":"ana.agent"},"open":true}\n'
-        '{"_id":"Mn3pQ8rStuvWxYz2a","t":"v","ts":{"$date":"2025-12-02T09:05:00Z"},"v":{"_id":'
-        '"6650f1c2a1b2c3d4e5f60719","token":"vis-token-2","status":"offline"},"closer":"visitor",'
-        '"closedAt":{"$date":"2025-12-02T09:09:00Z"},"callDuration":240000}\n'
-        '{"_id":"GENERAL","t":"c"}\n'
-    ),
-}
-
 
 # Spec §6: "A second run: every imported count moves to unchanged, and before: 41".
 SECOND_RUN_STDOUT = (
@@ -62,7 +32,7 @@ SECOND_RUN_STDOUT = (
 def export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The worked example's directory; the command's clock at the example's moment."""
     monkeypatch.setattr(command, "clock", lambda: EXAMPLE_NOW_MS)
-    for name, text in EXAMPLE_FILES.items():
+    for name, text in EXAMPLE_EXPORT.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     return tmp_path
 

@@ -25,35 +25,13 @@ from voip_core.domain.rooms import new_call_room
 from voip_core.store.dynamo import dump_document
 
 from bench.rocketchat_export import write_export
+from tests.unit.import_example import (
+    EXAMPLE_NOW_MS,
+    EXAMPLE_ROOMS,
+    EXAMPLE_USERS,
+    EXAMPLE_VISITORS,
+)
 
-NOW_MS = 1_768_003_200_000  # 2026-01-10T00:00:00Z, the spec's worked example's run
-
-# docs/migrating-from-rocketchat.md's worked example, as mongoexport writes it.
-EXAMPLE_USERS = (
-    '{"_id":"hZ4kTq8mYw2NcR7aP","username":"ana.agent","roles":["user","livechat-agent"],'
-    '"active":true,"services":{"resume":{"loginTokens":[{"when":{"$date":"2025-12-20T08:00:00Z"},'
-    '"hashedToken":"PyawHi5ZSTWG6nIDLUr9NUKmIRccpOFvs0jkx3CO2MY="},{"when":{"$date":'
-    '"2025-09-01T08:00:00Z"},"hashedToken":"Gv2RIB3na5cx2onejb2jC9vfjOux6an2IGoVRDIWxEQ="},'
-    '{"hashedToken":"UTFuNtZrW8y2ZDOlnc3T6edxtOIukNAf8mE1DwBdjY8=","type":"personalAccessToken",'
-    '"createdAt":{"$date":"2025-06-01T12:00:00Z"},"lastTokenPart":"pbx42A","name":"pbx"}]}}}\n'
-    '{"_id":"rocket.cat","username":"rocket.cat","roles":["bot"],"type":"bot"}\n'
-)
-EXAMPLE_VISITORS = (
-    '{"_id":"6650f1c2a1b2c3d4e5f60718","token":"vis-token-1","username":"guest-41","ts":{"$date":'
-    '"2025-12-01T09:00:00Z"},"phone":[{"phoneNumber":"+15551230001"}]}\n'
-    '{"_id":"6650f1c2a1b2c3d4e5f60719","token":"vis-token-2","username":"guest-42","ts":{"$date":'
-    '"2025-12-02T09:00:00Z"}}\n'
-    '{"_id":"6650f1c2a1b2c3d4e5f6071a","disabled":true}\n'
-)
-EXAMPLE_ROOMS = (
-    '{"_id":"Kq7fW2xYz9AbCdEfG","t":"v","ts":{"$date":"2026-01-09T15:00:00Z"},"v":{"_id":'
-    '"6650f1c2a1b2c3d4e5f60718","token":"vis-token-1","status":"online","username":"guest-41"},'
-    '"servedBy":{"_id":"hZ4kTq8mYw2NcR7aP","username":"ana.agent"},"open":true}\n'
-    '{"_id":"Mn3pQ8rStuvWxYz2a","t":"v","ts":{"$date":"2025-12-02T09:05:00Z"},"v":{"_id":'
-    '"6650f1c2a1b2c3d4e5f60719","token":"vis-token-2","status":"offline"},"closer":"visitor",'
-    '"closedAt":{"$date":"2025-12-02T09:09:00Z"},"callDuration":240000}\n'
-    '{"_id":"GENERAL","t":"c"}\n'
-)
 # The room as GET voip/room answers it after the import (the spec's verification, step 1).
 EXAMPLE_OPEN_ROOM_AS_SENT = (
     '{"_id":"Kq7fW2xYz9AbCdEfG","t":"v","ts":"2026-01-09T15:00:00.000Z","v":{"_id":'
@@ -372,7 +350,7 @@ def test_unsupported_records_do_not_stop_the_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("layout", ["lines", "array", "pretty"])
 def test_tell_grows_to_the_size_and_each_iteration_reads_again(tmp_path: Path, layout: str) -> None:
-    write_export(tmp_path, 600, layout=layout, now_ms=NOW_MS)
+    write_export(tmp_path, 600, layout=layout, now_ms=EXAMPLE_NOW_MS)
     file = ExportFile(tmp_path / COLLECTION_FILES["visitors"])
     assert file.tell() == 0
     seen = []
@@ -394,7 +372,7 @@ def test_a_50_mb_one_line_array_streams_in_bounded_memory(tmp_path: Path) -> Non
         for n in range(10_000):
             out.write(
                 ("," if n else "")
-                + f'{{"_id":"room-{n}","ts":{{"$date":{{"$numberLong":"{NOW_MS + n}"}}}},'
+                + f'{{"_id":"room-{n}","ts":{{"$date":{{"$numberLong":"{EXAMPLE_NOW_MS + n}"}}}},'
                 f'"padding":"{padding}","n":{{"$numberInt":"{n}"}}}}'
             )
         out.write("]")
@@ -424,7 +402,9 @@ def test_every_layout_and_mode_gives_the_same_records(tmp_path: Path) -> None:
     for layout in ("lines", "array", "pretty"):
         for canonical in (False, True):
             directory = tmp_path / f"{layout}-{canonical}"
-            write_export(directory, 40, layout=layout, canonical=canonical, seed=3, now_ms=NOW_MS)
+            write_export(
+                directory, 40, layout=layout, canonical=canonical, seed=3, now_ms=EXAMPLE_NOW_MS
+            )
             read = read_export(directory)
             results[layout, canonical] = {
                 name: [(record.doc, record.unsupported) for record in records]
@@ -437,7 +417,9 @@ def test_every_layout_and_mode_gives_the_same_records(tmp_path: Path) -> None:
 
 
 def test_the_generated_export_reads_back_with_the_counts_it_reports(tmp_path: Path) -> None:
-    summary = write_export(tmp_path, 50, rooms=30, now_ms=NOW_MS, open_share=0.3, twice_open=True)
+    summary = write_export(
+        tmp_path, 50, rooms=30, now_ms=EXAMPLE_NOW_MS, open_share=0.3, twice_open=True
+    )
     read = read_export(tmp_path)
     assert {name: len(records) for name, records in read.items()} == summary.records
     assert all(record.unsupported is None for records in read.values() for record in records)
@@ -488,7 +470,7 @@ def test_the_generated_export_reads_back_with_the_counts_it_reports(tmp_path: Pa
 
 def test_generated_rooms_are_the_service_s_own_shape(tmp_path: Path) -> None:
     """An open room read back is what new_call_room builds for its visitor and agent."""
-    summary = write_export(tmp_path, 20, rooms=10, now_ms=NOW_MS, open_share=0.5)
+    summary = write_export(tmp_path, 20, rooms=10, now_ms=EXAMPLE_NOW_MS, open_share=0.5)
     read = read_export(tmp_path)
     visitors = {record.doc["_id"]: record.doc for record in read[COLLECTION_FILES["visitors"]]}
     rooms = {record.doc["_id"]: record.doc for record in read[COLLECTION_FILES["rooms"]]}
@@ -508,7 +490,7 @@ def test_generated_rooms_are_the_service_s_own_shape(tmp_path: Path) -> None:
 
 
 def test_the_summary_never_shows_a_token(tmp_path: Path) -> None:
-    summary = write_export(tmp_path, 10, rooms=5, now_ms=NOW_MS, open_share=1.0)
+    summary = write_export(tmp_path, 10, rooms=5, now_ms=EXAMPLE_NOW_MS, open_share=1.0)
     shown = repr(summary)
     secrets = [agent.login_token for agent in summary.agents] + [
         agent.pat_token for agent in summary.agents
